@@ -1,0 +1,2 @@
+app_name = "sandbox"
+urlpatterns: list[object] = []

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class SyncRun(models.Model):
+    """One attempt to sync one kind of Leap data: its outcome, counts and progress."""
+
+    class Kind(models.TextChoices):
+        CONNECTIONS = "connections", "Connections"
+        METERS = "meters", "Meters"
+        ENROLLMENTS = "enrollments", "Enrollments"
+        METER_LOOKUP = "meter_lookup", "Meters of completed connections"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    full = models.BooleanField(default=False, help_text="Re-read everything, not only changes.")
+    trigger = models.CharField(max_length=32, blank=True, help_text="beat, manual, command …")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    since = models.DateTimeField(
+        null=True, blank=True, help_text="Only records changed at or after this were read."
+    )
+    resumed_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    fetched = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    retries = models.PositiveIntegerField(default=0)
+    pages_done = models.PositiveIntegerField(default=0)
+    pages_estimate = models.PositiveIntegerField(null=True, blank=True)
+    page_token = models.TextField(blank=True, help_text="Where to resume if this run stopped.")
+
+    error = models.TextField(blank=True, help_text="Why the run failed or was skipped.")
+    skipped_records = models.JSONField(
+        default=list, blank=True, help_text="Records that could not be read: id and reason."
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["kind", "status", "-started_at"], name="syncrun_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} sync {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+    @property
+    def progress_percent(self) -> int | None:
+        """Pages done against the estimate, capped below 100 until the run has finished."""
+        if self.status != self.Status.RUNNING:
+            return 100
+        if not self.pages_estimate:
+            return None
+        return min(99, int(100 * self.pages_done / self.pages_estimate))

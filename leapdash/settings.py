@@ -1,0 +1,250 @@
+"""leapdash settings: the only settings module, every value from the environment.
+
+Defaults are production-safe (DEBUG off, HTTPS-only cookies, sandbox off). The demo and the test
+suite load a profile file (ENV_FILE) that turns on what they need; real environment variables
+always win over a profile. A malformed value raises ImproperlyConfigured at start-up.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import django_stubs_ext
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+# Lets admin and other generic classes be subscripted at run time (ModelAdmin[Meter]).
+django_stubs_ext.monkeypatch()
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+_env_file = env.str("ENV_FILE", default="")
+if _env_file:
+    _path = Path(_env_file) if Path(_env_file).is_absolute() else BASE_DIR / _env_file
+    if not _path.is_file():
+        raise ImproperlyConfigured(f"ENV_FILE points at {_path}, which does not exist.")
+    env.read_env(str(_path), overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+if DEBUG:
+    SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-do-not-use-in-production")
+else:
+    SECRET_KEY = env.str("SECRET_KEY", default="")
+    if len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set to a random string of at least 50 characters when DEBUG is off."
+        )
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_filters",
+    "django_celery_beat",
+    "axes",
+    "leapdash.accounts",
+    "leapdash.runs",
+    "links",
+    "connections",
+    "meters",
+]
+LEAP_SANDBOX = env.bool("LEAP_SANDBOX", default=False)
+if LEAP_SANDBOX:
+    INSTALLED_APPS.append("leapdash.leap.sandbox")
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # axes goes last: it turns a locked-out login into its lockout response
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "leapdash.urls"
+WSGI_APPLICATION = "leapdash.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "leapdash.accounts.roles.role_context",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/leapdash"),
+}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# The cache holds the single-flight sync locks, so it must be shared by every process: Redis
+# in production and tests. The one-process demo may use local memory (CACHE_URL=locmemcache://).
+CACHES = {"default": env.cache("CACHE_URL", default=REDIS_URL.replace("redis://", "rediscache://"))}
+CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="leapdash"))
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling: five failures for one username from one address lock it for 15 minutes.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env.bool("STATIC_MANIFEST", default=not DEBUG)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
+WHITENOISE_MANIFEST_STRICT = False
+
+# Uploaded CSVs are streamed from a temporary file, never held whole in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
+
+# --- Security -------------------------------------------------------------------------------
+# Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER_NAME=HTTP_X_FORWARDED_PROTO so that
+# Django sees requests as HTTPS (only when the proxy always sets or strips that header).
+_proxy_header = env.str("SECURE_PROXY_SSL_HEADER_NAME", default="")
+if _proxy_header:
+    SECURE_PROXY_SSL_HEADER = (_proxy_header, "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
+
+# --- Leap -----------------------------------------------------------------------------------
+LEAP_API_BASE_URL = env.str("LEAP_API_BASE_URL", default="https://api.staging.leap.energy")
+LEAP_API_KEY = env.str("LEAP_API_KEY", default="")
+LEAP_API_TIMEOUT = env.float("LEAP_API_TIMEOUT", default=30.0)
+LEAP_ORG_NAME = env.str("LEAP_ORG_NAME", default="")
+LEAP_CONNECT_BASE_URL = env.str("LEAP_CONNECT_BASE_URL", default="https://onboarding.leap.energy")
+LEAP_DIRECT_BASE_URL = env.str("LEAP_DIRECT_BASE_URL", default="https://www.addleap.com")
+LEAP_WEBHOOK_SECRET = env.str("LEAP_WEBHOOK_SECRET", default="")
+# Leap refreshes Connect data hourly: never poll more often, never act on younger changes.
+LEAP_SYNC_INTERVAL_MINUTES = env.int("LEAP_SYNC_INTERVAL_MINUTES", default=60)
+if LEAP_SYNC_INTERVAL_MINUTES < 60:
+    raise ImproperlyConfigured("LEAP_SYNC_INTERVAL_MINUTES must be at least 60 (Leap's refresh).")
+METERS_OVERDUE_HOURS = env.int("METERS_OVERDUE_HOURS", default=24)
+# Local stand-in for Leap (demo, development, tests); never on against real customers.
+LEAP_SANDBOX_API_KEY = env.str("LEAP_SANDBOX_API_KEY", default="")
+LEAP_SANDBOX_REFRESH_SECONDS = env.int("LEAP_SANDBOX_REFRESH_SECONDS", default=3600)
+LEAP_SANDBOX_METER_DELAY_HOURS = env.float("LEAP_SANDBOX_METER_DELAY_HOURS", default=24.0)
+
+# --- Celery ---------------------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The longest task (a full sync) is limited to 45 minutes; Redis re-delivers a task that is
+# not acknowledged within the visibility timeout, so that must be longer.
+SYNC_TASK_TIME_LIMIT = 45 * 60
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+_sync_every = timedelta(minutes=LEAP_SYNC_INTERVAL_MINUTES)
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "sync-connections": {
+        "task": "connections.tasks.sync_connections_task",
+        "schedule": _sync_every,
+        "options": {"expires": _sync_every.total_seconds() * 5 / 6},
+    },
+    "sync-enrollments": {
+        "task": "meters.tasks.sync_meters_task",
+        "schedule": _sync_every,
+        "options": {"expires": _sync_every.total_seconds() * 5 / 6},
+    },
+    "sync-meters-full": {
+        "task": "meters.tasks.sync_meters_task",
+        "schedule": timedelta(hours=env.int("METERS_FULL_SYNC_HOURS", default=24)),
+        "kwargs": {"full": True},
+    },
+}
+
+# Sync runs: a lock per kind in the shared cache; page_done renews it, a dead worker's expires.
+SYNC_LOCK_SECONDS = env.int("SYNC_LOCK_SECONDS", default=120)
+SYNC_STALE_WARNING_HOURS = env.int("SYNC_STALE_WARNING_HOURS", default=2)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}

@@ -1,0 +1,11 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from leapdash.accounts.roles import dashboard_view
+
+
+@dashboard_view
+@require_GET
+def link_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "links/list.html")

@@ -1,0 +1,103 @@
+"""Suite-wide fixtures. The suite needs the real PostgreSQL and Redis: it stops, naming the
+service and how to start it, if either is unreachable (never a silent fallback or skip)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import redis
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.test import Client
+
+from leapdash.accounts.roles import OPS, PROGRAM_MANAGERS
+from tests.factories import UserFactory
+
+START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+START_REDIS = "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no"
+
+
+def _check_postgres() -> str | None:
+    import psycopg
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        return f"the tests need PostgreSQL, but DATABASE_URL selects {db['ENGINE']}"
+    try:
+        psycopg.connect(
+            host=db.get("HOST") or "127.0.0.1",
+            port=int(db.get("PORT") or 5432),
+            user=db.get("USER") or "postgres",
+            password=db.get("PASSWORD") or None,
+            dbname="postgres",
+            connect_timeout=5,
+        ).close()
+    except psycopg.OperationalError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return (
+            f"PostgreSQL is not reachable at {db.get('HOST')}:{db.get('PORT')} ({first}). "
+            f"Start it (e.g. `{START_POSTGRES}`) or set DATABASE_URL."
+        )
+    return None
+
+
+def _check_redis() -> str | None:
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=5).ping()
+    except redis.RedisError as exc:
+        return (
+            f"Redis is not reachable at {settings.REDIS_URL} ({exc}). "
+            f"Start it (e.g. `{START_REDIS}`) or set REDIS_URL."
+        )
+    return None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    problems = [p for p in (_check_postgres(), _check_redis()) if p]
+    if problems:
+        pytest.exit("cannot run the tests:\n  " + "\n  ".join(problems), returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Locks and throttles live in the Redis cache: every test starts without them."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def pm_user(db):
+    user: Any = UserFactory(username="pat-pm")
+    user.groups.add(Group.objects.get(name=PROGRAM_MANAGERS))
+    return user
+
+
+@pytest.fixture
+def ops_user(db):
+    user: Any = UserFactory(username="olly-ops", is_staff=True)
+    user.groups.add(Group.objects.get(name=OPS))
+    return user
+
+
+@pytest.fixture
+def pm_client(pm_user) -> Client:
+    return _client_for(pm_user)
+
+
+@pytest.fixture
+def ops_client(ops_user) -> Client:
+    return _client_for(ops_user)
+
+
+@pytest.fixture
+def no_role_client(db) -> Client:
+    return _client_for(UserFactory(username="nora-norole"))
