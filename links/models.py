@@ -1,0 +1,140 @@
+"""The partner side of Leap links: the flows a partner has with Leap and every link it sent."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Region(models.TextChoices):
+    CAISO = "CAISO", "CAISO (California)"
+    NYISO = "NYISO", "NYISO (New York)"
+
+
+class CustomerType(models.TextChoices):
+    RESIDENTIAL = "residential", "Residential"
+    COMMERCIAL = "commercial", "Commercial"
+
+
+class Flow(models.Model):
+    """A Leap Connect flow set up by Leap for the partner (org name + url-friendly title)."""
+
+    org_name = models.CharField("Leap org name", max_length=100)
+    title = models.SlugField("URL-friendly title", max_length=100)
+    region = models.CharField(max_length=5, choices=Region.choices, default=Region.CAISO)
+    # Utility ids (see links.builder.REGION_UTILITIES) the flow offers; empty means all of the
+    # region's. JSON rather than an array column so that the SQLite demo works too.
+    utilities = models.JSONField(default=list, blank=True)
+    customer_type = models.CharField(
+        max_length=12, choices=CustomerType.choices, default=CustomerType.RESIDENTIAL
+    )
+    thank_you_url = models.URLField("thank-you URL", max_length=500, blank=True)
+    campaign = models.CharField(max_length=100, blank=True, db_index=True)
+    # Exact absolute URLs the final-redirect landing may forward a customer of this flow to.
+    forward_allowlist = models.JSONField("forward allow-list", default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["org_name", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["org_name", "title"], name="links_flow_org_title")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_name}/{self.title}"
+
+
+class LinkBatch(models.Model):
+    """One bulk CSV upload: the validated rows wait here until the user confirms the import."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "Awaiting confirmation"
+        IMPORTED = "imported", "Imported"
+        DISCARDED = "discarded", "Discarded"
+
+    org_name = models.CharField(max_length=100)
+    flow = models.ForeignKey(Flow, null=True, blank=True, on_delete=models.SET_NULL)
+    kind = models.CharField(max_length=10, default="connect")
+    filename = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEW)
+    # The parsed, validated rows (≤ 10,000) and the per-row errors, so that confirming does
+    # not need the file again; cleared rows are never written as links before confirmation.
+    rows = models.JSONField(default=list, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    param_columns = models.JSONField(default=list, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    created_links = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} ({self.filename})"
+
+
+class Link(models.Model):
+    """A link sent to one customer; its refId ties Leap's records back to this customer."""
+
+    class Kind(models.TextChoices):
+        CONNECT = "connect", "Leap Connect"
+        DIRECT = "direct", "Direct to utility"
+
+    # Direct-to-Utility links have no flow: they go straight to a utility's page.
+    flow = models.ForeignKey(
+        Flow, null=True, blank=True, on_delete=models.PROTECT, related_name="links"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CONNECT)
+    org_name = models.CharField("Leap org name", max_length=100)
+    ref_id = models.CharField("refId", max_length=255, db_index=True)
+    customer_name = models.CharField(max_length=200, blank=True)
+    customer_email = models.EmailField(max_length=254, blank=True)
+    customer_external_id = models.CharField(max_length=100, blank=True)
+    customer_type = models.CharField(
+        max_length=12, choices=CustomerType.choices, default=CustomerType.RESIDENTIAL
+    )
+    # Direct links: the one utility id; Connect links: the requested (required) utilities.
+    utility = models.CharField(max_length=40, blank=True)
+    requested_utilities = models.JSONField(default=list, blank=True)
+    redirect_params = models.JSONField(default=dict, blank=True)
+    url = models.TextField()
+    batch = models.ForeignKey(
+        LinkBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="links"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Set by the final-redirect landing (unverified) or the Connect sync, whichever is first.
+    first_opened_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["org_name", "ref_id"], name="links_link_org_ref_id")
+        ]
+
+    def __str__(self) -> str:
+        return self.ref_id
+
+
+class LandingVisit(models.Model):
+    """An unverified "customer came back" event from the final-redirect landing.
+
+    Anyone can forge the request, so this proves nothing: status comes from the Connect API.
+    """
+
+    ref_id = models.CharField(max_length=255, blank=True, db_index=True)
+    params = models.JSONField(default=dict, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    flow_title = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.ref_id or '(no refId)'} at {self.created_at:%Y-%m-%d %H:%M}"
