@@ -1,0 +1,53 @@
+"""Production settings: checked in a fresh process with a production-like environment."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "prod-like-secret-9f8e7d6c5b4a39281706f5e4d3c2b1a0-zyxwvutsrqponm",
+    "ALLOWED_HOSTS": "leapdash.example.com",
+    "LEAP_API_KEY": "sk_live_should_never_leak",
+}
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    # Only the basics: the suite's own profile has been loaded into os.environ.
+    base = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_real_secret_key():
+    result = _manage("check", **{**PRODUCTION, "SECRET_KEY": "short"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_the_sandbox_is_off_in_production():
+    code = "from django.urls import resolve; resolve('/sandbox/api/v1.1/connections')"
+    result = _manage("shell", "-c", code, **PRODUCTION)
+    assert result.returncode != 0
+    assert "Resolver404" in result.stderr
+
+
+def test_a_sync_interval_below_leaps_hourly_refresh_is_refused():
+    result = _manage("check", **{**PRODUCTION, "LEAP_SYNC_INTERVAL_MINUTES": "15"})
+    assert result.returncode != 0
+    assert "at least 60" in result.stderr
