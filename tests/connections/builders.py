@@ -1,0 +1,70 @@
+"""Small builders of Leap connection records for the connections tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from leapdash.leap.records import (
+    AgreementsRecord,
+    ConnectionRecord,
+    UtilityConnectionRecord,
+    utility_id,
+)
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+STALE = NOW - timedelta(hours=3)  # old enough for automated action
+FRESH = NOW - timedelta(minutes=20)  # within Leap's quiet hour
+
+PGE = "PG&E: Pacific Gas & Electric"
+SCE = "SCE: Southern California Edison"
+SDGE = "SDG&E: San Diego Gas & Electric"
+CONED = "ConEd: Consolidated Edison"
+
+
+def util(
+    name: str = PGE,
+    status: str = "CONNECTED",
+    error_code: str | None = None,
+    *,
+    required: bool = True,
+    at: datetime = STALE,
+    uuid: str | None = None,
+) -> UtilityConnectionRecord:
+    return UtilityConnectionRecord(
+        authorization_uuid=uuid or f"auth-{utility_id(name)}",
+        utility_name=name,
+        utility_id=utility_id(name),
+        utility_is_required=required,
+        status=status,
+        error_code=error_code,
+        started_at=at - timedelta(minutes=5),
+        last_interaction_at=at,
+    )
+
+
+def conn(
+    status: str = "PARTIAL",
+    *utilities: UtilityConnectionRecord,
+    pra: str = "NOT_REQUIRED",
+    drp: str = "NOT_REQUIRED",
+    ref_id: str = "ref-1",
+    last: datetime = STALE,
+    region: str = "CAISO",
+    unknown: tuple[str, ...] = (),
+    raw: dict[str, Any] | None = None,
+) -> ConnectionRecord:
+    return ConnectionRecord(
+        id=f"{region}_0000_{ref_id}",
+        ref_id=ref_id,
+        transmission_region=region,
+        started_at=last - timedelta(minutes=10),
+        last_interaction_at=last,
+        status=status,
+        utilities=tuple(utilities),
+        agreements=AgreementsRecord(
+            prohibited_resource_attestation=pra, demand_response_participation=drp
+        ),
+        unknown_values=unknown,
+        raw=raw or {"ref_id": ref_id},
+    )

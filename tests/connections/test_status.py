@@ -1,0 +1,413 @@
+"""The next-action engine: one table row per branch of Leap's processing steps."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from connections.status import (
+    MESSAGES,
+    Action,
+    CadenceState,
+    ErrorCode,
+    badge_class,
+    classify,
+    error_message_key,
+    label_of,
+    meters_action,
+    next_touch,
+    render_message,
+)
+
+from .builders import CONED, FRESH, NOW, PGE, SCE, SDGE, STALE, conn, util
+
+A = Action
+PRA = "Prohibited Resources Attestation"
+DRP = "Demand Response Participation Agreement"
+
+# (id, record, expected kind, expected message key, expected subjects)
+CASES = [
+    # step 1
+    ("completed", conn("COMPLETED", util()), A.WAIT_FOR_METERS, "", ()),
+    ("completed-fresh", conn("COMPLETED", util(), last=FRESH), A.WAIT_FOR_METERS, "", ()),
+    ("not-started", conn("NOT_STARTED"), A.RESEND_LINK, "resend_link", ()),
+    ("not-started-fresh", conn("NOT_STARTED", last=FRESH), A.IN_PROGRESS, "resend_link", ()),
+    ("unknown-connection-status", conn("HALTED", util()), A.REVIEW_UNKNOWN, "", ()),
+    ("unknown-status-fresh", conn("HALTED", last=FRESH), A.REVIEW_UNKNOWN, "", ()),
+    ("partial-no-utilities", conn("PARTIAL"), A.RESEND_LINK, "resend_link", ()),
+    # step 2, one utility
+    (
+        "not-connected",
+        conn("PARTIAL", util(SDGE, "NOT_CONNECTED")),
+        A.RESEND_LINK,
+        "resend_link",
+        (SDGE,),
+    ),
+    (
+        "error-user-canceled",
+        conn("ERROR", util(SDGE, "ERROR", "USER_CANCELED")),
+        A.TAILORED_MESSAGE,
+        "error.USER_CANCELED",
+        (SDGE,),
+    ),
+    (
+        "error-bad-login",
+        conn("ERROR", util(PGE, "ERROR", "BAD_LOGIN")),
+        A.TAILORED_MESSAGE,
+        "error.BAD_LOGIN",
+        (PGE,),
+    ),
+    (
+        "error-locked",
+        conn("ERROR", util(SCE, "ERROR", "ACCOUNT_LOCKED")),
+        A.TAILORED_MESSAGE,
+        "error.ACCOUNT_LOCKED",
+        (SCE,),
+    ),
+    (
+        "error-no-meters",
+        conn("ERROR", util(CONED, "ERROR", "NO_METERS_FOUND"), region="NYISO"),
+        A.TAILORED_MESSAGE,
+        "error.NO_METERS_FOUND",
+        (CONED,),
+    ),
+    (
+        "error-unknown-code",
+        conn("ERROR", util(PGE, "ERROR", "SOLAR_FLARE")),
+        A.TAILORED_MESSAGE,
+        "error.generic",
+        (PGE,),
+    ),
+    (
+        "error-without-code",
+        conn("ERROR", util(PGE, "ERROR", None)),
+        A.TAILORED_MESSAGE,
+        "error.generic",
+        (PGE,),
+    ),
+    (
+        "error-fresh-is-in-progress",
+        conn("ERROR", util(PGE, "ERROR", "BAD_LOGIN", at=FRESH), last=FRESH),
+        A.IN_PROGRESS,
+        "error.BAD_LOGIN",
+        (PGE,),
+    ),
+    (
+        "unknown-utility-status",
+        conn("PARTIAL", util(PGE, "THINKING")),
+        A.REVIEW_UNKNOWN,
+        "",
+        (PGE,),
+    ),
+    (
+        "unknown-utility-status-beside-an-error",
+        conn("ERROR", util(PGE, "ERROR", "BAD_LOGIN"), util(SCE, "WEIRD")),
+        A.REVIEW_UNKNOWN,
+        "",
+        (SCE,),
+    ),
+    # residential: another utility connected than the requested one
+    (
+        "other-utility-connected",
+        conn("PARTIAL", util(SDGE, "NOT_CONNECTED"), util(SCE, required=False)),
+        A.OTHER_UTILITY_CONNECTED,
+        "other_utility_connected",
+        (SDGE,),
+    ),
+    (
+        "other-utility-connected-after-error",
+        conn("PARTIAL", util(SDGE, "ERROR", "BAD_LOGIN"), util(PGE, required=False)),
+        A.OTHER_UTILITY_CONNECTED,
+        "other_utility_connected",
+        (SDGE,),
+    ),
+    (
+        "other-utility-connected-fresh-is-in-progress",
+        conn("PARTIAL", util(SDGE, "NOT_CONNECTED"), util(SCE, required=False), last=FRESH),
+        A.IN_PROGRESS,
+        "other_utility_connected",
+        (SDGE,),
+    ),
+    # no utility requested: any connected utility is enough
+    (
+        "unrequested-error-only",
+        conn("ERROR", util(PGE, "ERROR", "UTILITY_ERROR", required=False)),
+        A.TAILORED_MESSAGE,
+        "error.UTILITY_ERROR",
+        (PGE,),
+    ),
+    (
+        "unrequested-not-connected",
+        conn("PARTIAL", util(PGE, "NOT_CONNECTED", required=False)),
+        A.RESEND_LINK,
+        "resend_link",
+        (PGE,),
+    ),
+    (
+        "unrequested-error-then-connected-goes-to-agreements",
+        conn(
+            "PARTIAL",
+            util(PGE, "ERROR", "BAD_LOGIN", required=False),
+            util(SCE, required=False),
+            pra="PENDING",
+        ),
+        A.SIGN_AGREEMENT,
+        "sign_agreement",
+        (PRA,),
+    ),
+    # commercial: several required utilities
+    (
+        "commercial-one-required-missing",
+        conn("PARTIAL", util(PGE), util(SCE, "NOT_CONNECTED"), util(SDGE)),
+        A.CONNECT_REQUIRED_UTILITY,
+        "connect_required_utility",
+        (SCE,),
+    ),
+    (
+        "commercial-two-required-missing",
+        conn("PARTIAL", util(PGE), util(SCE, "NOT_CONNECTED"), util(SDGE, "NOT_CONNECTED")),
+        A.CONNECT_REQUIRED_UTILITY,
+        "connect_required_utility",
+        (SCE, SDGE),
+    ),
+    (
+        "commercial-none-connected",
+        conn("PARTIAL", util(PGE, "NOT_CONNECTED"), util(SCE, "NOT_CONNECTED")),
+        A.CONNECT_REQUIRED_UTILITY,
+        "connect_required_utility",
+        (PGE, SCE),
+    ),
+    (
+        "commercial-error-gets-its-tailored-message-first",
+        conn(
+            "ERROR", util(PGE), util(SCE, "NOT_CONNECTED"), util(SDGE, "ERROR", "MFA_UNSUPPORTED")
+        ),
+        A.TAILORED_MESSAGE,
+        "error.MFA_UNSUPPORTED",
+        (SDGE,),
+    ),
+    (
+        "commercial-optional-failure-is-ignored",
+        conn(
+            "PARTIAL",
+            util(PGE),
+            util(SCE),
+            util(SDGE, "ERROR", "BAD_LOGIN", required=False),
+            pra="PENDING",
+        ),
+        A.SIGN_AGREEMENT,
+        "sign_agreement",
+        (PRA,),
+    ),
+    (
+        "commercial-all-connected-attestation-pending",
+        conn("PARTIAL", util(PGE), util(SCE), pra="PENDING", drp="SIGNED"),
+        A.SIGN_AGREEMENT,
+        "sign_agreement",
+        (PRA,),
+    ),
+    (
+        "commercial-fresh-missing-is-in-progress",
+        conn("PARTIAL", util(PGE), util(SCE, "NOT_CONNECTED"), last=FRESH),
+        A.IN_PROGRESS,
+        "connect_required_utility",
+        (SCE,),
+    ),
+    # step 3: agreements
+    (
+        "both-pending",
+        conn("PARTIAL", util(PGE), pra="PENDING", drp="PENDING"),
+        A.SIGN_AGREEMENT,
+        "sign_agreement",
+        (PRA, DRP),
+    ),
+    (
+        "drp-pending",
+        conn("PARTIAL", util(PGE), pra="SIGNED", drp="PENDING"),
+        A.SIGN_AGREEMENT,
+        "sign_agreement",
+        (DRP,),
+    ),
+    (
+        "declined-beats-pending",
+        conn("PARTIAL", util(PGE), pra="PENDING", drp="DECLINED"),
+        A.AGREEMENT_DECLINED,
+        "agreement_declined",
+        (DRP,),
+    ),
+    (
+        "attestation-declined",
+        conn("PARTIAL", util(PGE), pra="DECLINED"),
+        A.AGREEMENT_DECLINED,
+        "agreement_declined",
+        (PRA,),
+    ),
+    (
+        "unknown-agreement-status",
+        conn("PARTIAL", util(PGE), pra="MAYBE"),
+        A.REVIEW_UNKNOWN,
+        "",
+        (PRA,),
+    ),
+    (
+        "partial-with-nothing-outstanding",
+        conn("PARTIAL", util(PGE), pra="SIGNED", drp="NOT_REQUIRED"),
+        A.REVIEW_UNKNOWN,
+        "",
+        (),
+    ),
+    (
+        "agreement-pending-but-utility-not-connected-asks-for-the-utility",
+        conn("PARTIAL", util(PGE, "NOT_CONNECTED"), pra="PENDING"),
+        A.RESEND_LINK,
+        "resend_link",
+        (PGE,),
+    ),
+    (
+        "fresh-agreement-pending-is-in-progress",
+        conn("PARTIAL", util(PGE, at=FRESH), pra="PENDING", last=FRESH),
+        A.IN_PROGRESS,
+        "sign_agreement",
+        (PRA,),
+    ),
+    (
+        "unknown-error-code-and-unknown-agreement-routes-by-utility-first",
+        conn("ERROR", util(PGE, "ERROR", "NEW_CODE"), pra="LATER"),
+        A.TAILORED_MESSAGE,
+        "error.generic",
+        (PGE,),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("record", "kind", "message_key", "subjects"),
+    [pytest.param(*case[1:], id=case[0]) for case in CASES],
+)
+def test_classify_follows_leaps_steps(record, kind, message_key, subjects):
+    action = classify(record, NOW)
+    assert action.kind == kind
+    assert action.message_key == message_key
+    assert action.subjects == subjects
+    assert action.reason
+    assert message_key == "" or message_key in MESSAGES
+
+
+def test_the_table_covers_at_least_thirty_cases():
+    assert len(CASES) >= 30
+    assert len({case[0] for case in CASES}) == len(CASES)
+
+
+def test_customer_actions_become_actionable_one_hour_after_the_last_interaction():
+    record = conn("NOT_STARTED", last=NOW - timedelta(minutes=59))
+    assert classify(record, NOW).kind == Action.IN_PROGRESS
+    assert classify(record, NOW).actionable_at == NOW + timedelta(minutes=1)
+    assert classify(record, NOW + timedelta(minutes=1)).kind == Action.RESEND_LINK
+    assert classify(record, NOW + timedelta(minutes=1)).actionable_at == NOW + timedelta(minutes=1)
+
+
+def test_in_progress_says_what_comes_next():
+    action = classify(conn("ERROR", util(PGE, "ERROR", "BAD_LOGIN"), last=FRESH), NOW)
+    assert "Active within the last hour" in action.reason
+    assert "Wrong utility login" in action.reason
+
+
+def test_unknown_codes_are_named_raw_in_the_reason():
+    action = classify(conn("ERROR", util(PGE, "ERROR", "SOLAR_FLARE")), NOW)
+    assert "SOLAR_FLARE" in action.reason
+    assert "HALTED" in classify(conn("HALTED"), NOW).reason
+
+
+def test_a_partner_may_choose_to_follow_up_another_utility_connection():
+    record = conn("PARTIAL", util(SDGE, "ERROR", "BAD_LOGIN"), util(SCE, required=False))
+    action = classify(record, NOW, follow_up_other_utility=True)
+    assert (action.kind, action.message_key) == (Action.TAILORED_MESSAGE, "error.BAD_LOGIN")
+    plain = conn("PARTIAL", util(SDGE, "NOT_CONNECTED"), util(SCE, required=False))
+    assert classify(plain, NOW, follow_up_other_utility=True).kind == Action.RESEND_LINK
+
+
+def test_commercial_error_reason_names_the_other_missing_utilities():
+    record = conn("ERROR", util(PGE, "NOT_CONNECTED"), util(SCE, "ERROR", "BAD_LOGIN"))
+    assert "also missing: " + PGE in classify(record, NOW).reason
+
+
+@pytest.mark.parametrize("code", ErrorCode.values)
+def test_every_known_error_code_has_its_own_message(code):
+    assert error_message_key(code) == f"error.{code}"
+    assert error_message_key("NOT_A_CODE") == "error.generic"
+
+
+def test_messages_render_with_the_customer_link_and_subject():
+    message = render_message(
+        "error.BAD_LOGIN", customer_name="Ana", link_url="https://x.test/l", subjects=[PGE]
+    )
+    assert message.subject == f"Your {PGE} login did not work"
+    assert "Hi Ana" in message.body
+    assert "https://x.test/l" in message.body
+    two = render_message("connect_required_utility", subjects=[PGE, SCE, SDGE])
+    assert f"{PGE}, {SCE} and {SDGE}" in two.body
+    assert "Hi there" in two.body
+
+
+def test_rendering_inserts_values_without_interpreting_them():
+    message = render_message("resend_link", customer_name="{link} {0} {customer!r}")
+    assert "{link} {0} {customer!r}" in message.body
+    assert render_message("no-such-key").subject == render_message("error.generic").subject
+
+
+@pytest.mark.parametrize("key", sorted(MESSAGES))
+def test_every_catalogue_message_renders(key):
+    message = render_message(key, customer_name="Bo", link_url="L", subjects=["X"])
+    assert "{" not in message.subject + message.body
+
+
+def test_badges_and_labels_handle_unknown_values():
+    assert badge_class("COMPLETED") == "badge-ok"
+    assert badge_class("ERROR") == "badge-bad"
+    assert badge_class("HALTED") == "badge-unknown"
+    assert badge_class(None) == "badge-unknown"
+    assert label_of(ErrorCode, "BAD_LOGIN") == "Wrong utility login"
+    assert label_of(ErrorCode, "SOLAR_FLARE") == "SOLAR_FLARE"
+    assert label_of(ErrorCode, None) == "—"
+
+
+def test_meters_overdue_after_the_configured_delay():
+    done = NOW - timedelta(hours=25)
+    day = timedelta(hours=24)
+    assert meters_action(done, NOW, meters_found=True, overdue_after=day) == Action.METERS_ARRIVED
+    assert meters_action(done, NOW, meters_found=False, overdue_after=day) == Action.METERS_OVERDUE
+    recent = NOW - timedelta(hours=2)
+    assert (
+        meters_action(recent, NOW, meters_found=False, overdue_after=day) == Action.WAIT_FOR_METERS
+    )
+
+
+CADENCE_CASES = [
+    # (minutes since the last interaction, touches made (minutes after it), state, touch)
+    (2, [], CadenceState.SCHEDULED, 1),
+    (5, [], CadenceState.DUE, 1),
+    (60, [], CadenceState.DUE, 1),
+    (61, [], CadenceState.OVERDUE, 1),
+    (30, [10], CadenceState.SCHEDULED, 2),
+    (90, [10], CadenceState.DUE, 2),
+    (25 * 60, [10], CadenceState.OVERDUE, 2),
+    (25 * 60, [10, 120], CadenceState.DUE, 3),
+    (2 * 24 * 60, [10, 120], CadenceState.DUE, 3),
+    (2 * 24 * 60, [10, 120, 2000], CadenceState.MARKETING, None),
+    (3 * 24 * 60 + 1, [], CadenceState.MARKETING, None),
+    (30, [-60, -30], CadenceState.DUE, 1),  # touches before a new interaction do not count
+]
+
+
+@pytest.mark.parametrize(("minutes", "touches", "state", "touch"), CADENCE_CASES)
+def test_re_engagement_cadence(minutes, touches, state, touch):
+    now = STALE + timedelta(minutes=minutes)
+    result = next_touch(STALE, [STALE + timedelta(minutes=m) for m in touches], now)
+    assert (result.state, result.touch) == (state, touch)
+
+
+def test_the_first_touch_window_is_five_minutes_to_an_hour():
+    result = next_touch(STALE, [], STALE)
+    assert result.due_from == STALE + timedelta(minutes=5)
+    assert result.due_by == STALE + timedelta(hours=1)
