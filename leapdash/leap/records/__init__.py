@@ -1,0 +1,69 @@
+"""Leap JSON → frozen dataclasses: the only place that knows Leap's field names.
+
+Everything here is pure: parse_* take a decoded JSON object and return a record or raise
+RecordError (record id + field), so a caller can count a bad record and go on with the page.
+Datetimes are aware UTC; unknown enum strings are kept as sent and listed in unknown_values;
+unknown extra fields are ignored.
+"""
+
+from .base import RecordError, format_datetime, parse_datetime
+from .connections import (
+    AGREEMENT_STATUSES,
+    CONNECTION_STATUSES,
+    ERROR_CODES,
+    TRANSMISSION_REGIONS,
+    UTILITY_IDS,
+    UTILITY_STATUSES,
+    AgreementsRecord,
+    ConnectionRecord,
+    UtilityConnectionRecord,
+    parse_connection,
+    utility_id,
+)
+from .meters import (
+    ACTION_TYPES,
+    CUSTOMER_CLASSIFICATIONS,
+    ENROLLMENT_STATUSES,
+    METER_TYPES,
+    PARTNER_REFERENCE_FORBIDDEN,
+    PARTNER_REFERENCE_MAX,
+    PARTNER_REFERENCE_MIN,
+    EnrollmentRecord,
+    MeterRecord,
+    ProgramEnrollmentRecord,
+    RequiredActionRecord,
+    is_valid_partner_reference,
+    parse_enrollment,
+    parse_meter,
+)
+
+__all__ = [
+    "ACTION_TYPES",
+    "AGREEMENT_STATUSES",
+    "CONNECTION_STATUSES",
+    "CUSTOMER_CLASSIFICATIONS",
+    "ENROLLMENT_STATUSES",
+    "ERROR_CODES",
+    "METER_TYPES",
+    "PARTNER_REFERENCE_FORBIDDEN",
+    "PARTNER_REFERENCE_MAX",
+    "PARTNER_REFERENCE_MIN",
+    "TRANSMISSION_REGIONS",
+    "UTILITY_IDS",
+    "UTILITY_STATUSES",
+    "AgreementsRecord",
+    "ConnectionRecord",
+    "EnrollmentRecord",
+    "MeterRecord",
+    "ProgramEnrollmentRecord",
+    "RecordError",
+    "RequiredActionRecord",
+    "UtilityConnectionRecord",
+    "format_datetime",
+    "is_valid_partner_reference",
+    "parse_connection",
+    "parse_datetime",
+    "parse_enrollment",
+    "parse_meter",
+    "utility_id",
+]
