@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from .models import SYNCED_FIELDS, Connection, Touchpoint, UtilityConnection, WebhookEvent
+from .tasks import refresh_connections_task
+
+
+class UtilityConnectionInline(admin.TabularInline[UtilityConnection, Connection]):
+    model = UtilityConnection
+    extra = 0
+    can_delete = False
+    readonly_fields = [
+        "position",
+        "utility_name",
+        "utility_id",
+        "utility_is_required",
+        "status",
+        "error_code",
+        "authorization_uuid",
+        "started_at",
+        "last_interaction_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest, obj: Connection | None = None) -> bool:
+        return False  # utility rows come from Leap only
+
+
+@admin.register(Connection)
+class ConnectionAdmin(admin.ModelAdmin[Connection]):
+    list_display = [
+        "ref_id",
+        "transmission_region",
+        "status",
+        "next_action",
+        "last_interaction_at",
+        "last_synced_at",
+    ]
+    list_filter = ["status", "next_action", "transmission_region", "required_missing"]
+    search_fields = ["ref_id", "leap_id"]
+    date_hierarchy = "last_interaction_at"
+    readonly_fields = [*SYNCED_FIELDS, "ref_id", "first_synced_at"]
+    inlines = [UtilityConnectionInline]
+    actions = ["refresh_from_leap"]
+    show_full_result_count = False  # a COUNT(*) over 10^6 rows on every admin page is slow
+
+    @admin.action(description="Refresh selected from Leap")
+    def refresh_from_leap(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        ref_ids = list(queryset.values_list("ref_id", flat=True))
+        transaction.on_commit(lambda: refresh_connections_task.delay(ref_ids))
+        self.message_user(request, f"Refresh of {len(ref_ids)} connections queued.")
+
+
+@admin.register(Touchpoint)
+class TouchpointAdmin(admin.ModelAdmin[Touchpoint]):
+    list_display = ["connection", "touch", "channel", "outcome", "automated", "by", "at"]
+    list_filter = ["touch", "channel", "outcome", "automated"]
+    raw_id_fields = ["connection", "by"]
+    search_fields = ["connection__ref_id"]
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin[WebhookEvent]):
+    list_display = ["webhook_event_id", "event_type", "ref_id", "received_at", "processed_at"]
+    list_filter = ["event_type"]
+    search_fields = ["webhook_event_id", "ref_id"]
+    readonly_fields = [
+        "webhook_event_id",
+        "event_type",
+        "ref_id",
+        "payload",
+        "received_at",
+        "processed_at",
+    ]

@@ -1,0 +1,196 @@
+"""Make Connection rows match Leap's Connect API, one page at a time, with set-based upserts.
+
+Each page is written in one transaction with a fixed number of queries whatever its size:
+read the stored fingerprints and matching links, upsert only the changed connections, replace
+their utility rows (one delete, one insert). A fingerprint covers the record and the verdict of
+classify(), so rerunning on unchanged data writes nothing. Repeated refIds, within a page or
+across pages, are harmless: the last one read wins.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+
+from leapdash.runs.tracking import SyncCounts
+from links.models import Link
+
+from .models import SYNCED_FIELDS, Connection, UtilityConnection
+from .status import NextAction, UtilityStatus, classify
+
+if TYPE_CHECKING:
+    from leapdash.leap.client import LeapClient, Page
+    from leapdash.leap.records import ConnectionRecord
+
+OnPage = Callable[[SyncCounts, str | None], None]
+# The Connect API takes at most 100 refIds per request (LEAP_API.md §3).
+REF_IDS_PER_REQUEST = 100
+PAGE_SIZE = 500
+
+
+def _no_progress(counts: SyncCounts, next_token: str | None) -> None:
+    return None
+
+
+def sync_connections(
+    *,
+    client: LeapClient,
+    since: datetime | None,
+    now: datetime,
+    resume_token: str | None = None,
+    ref_ids: Sequence[str] | None = None,
+    on_page: OnPage = _no_progress,
+    page_size: int = PAGE_SIZE,
+) -> SyncCounts:
+    """Read Leap's connections changed since `since` (all when None) and store them.
+
+    `resume_token` continues a listing where a stopped run left it; `ref_ids` re-reads just
+    those refIds (a targeted refresh, not resumable). `on_page(counts, next_token)` runs after
+    each committed page: tracked_run's page_done records progress there.
+    """
+    counts = SyncCounts()
+    for page in _pages(client, since, resume_token, ref_ids, page_size):
+        write_page(page, now=now, counts=counts)
+        on_page(counts, None if ref_ids else page.next_token)
+    return counts
+
+
+def _pages(
+    client: LeapClient,
+    since: datetime | None,
+    resume_token: str | None,
+    ref_ids: Sequence[str] | None,
+    page_size: int,
+) -> Iterator[Page[ConnectionRecord]]:
+    if ref_ids:
+        unique = list(dict.fromkeys(ref_ids))
+        for i in range(0, len(unique), REF_IDS_PER_REQUEST):
+            chunk = unique[i : i + REF_IDS_PER_REQUEST]
+            yield from client.iter_connections(ref_ids=chunk, page_size=page_size)
+        return
+    yield from client.iter_connections(
+        last_interaction_since=since, page_token=resume_token or None, page_size=page_size
+    )
+
+
+def write_page(page: Page[ConnectionRecord], *, now: datetime, counts: SyncCounts) -> None:
+    """Store one page: count it, upsert what changed, leave the rest untouched."""
+    counts.pages += 1
+    counts.fetched += len(page.records) + len(page.errors)
+    counts.retries += page.retries
+    for error in page.errors:
+        counts.skip(error.record_id, str(error))
+    latest = {record.ref_id: record for record in page.records}  # repeats: last wins
+    if not latest:
+        return
+    refs = sorted(latest)  # one lock order for every writer: concurrent upserts cannot deadlock
+    with transaction.atomic():
+        stored = dict(
+            Connection.objects.filter(ref_id__in=refs).values_list("ref_id", "fingerprint")
+        )
+        links = _links_by_ref_id(refs)
+        changed: list[tuple[ConnectionRecord, Connection]] = []
+        for ref in refs:
+            record = latest[ref]
+            action = classify(record, now)
+            link_id = links.get(ref)
+            fingerprint = record_fingerprint(record, action, link_id)
+            if stored.get(ref) == fingerprint:
+                counts.unchanged += 1
+                continue
+            if ref in stored:
+                counts.updated += 1
+            else:
+                counts.created += 1
+            changed.append((record, _connection_row(record, action, link_id, fingerprint, now)))
+        if not changed:
+            return
+        saved = Connection.objects.bulk_create(
+            [row for _, row in changed],
+            update_conflicts=True,
+            unique_fields=["ref_id"],
+            update_fields=SYNCED_FIELDS,
+        )
+        ids = [row.pk for row in saved]  # PostgreSQL returns the ids of upserted rows
+        UtilityConnection.objects.filter(connection_id__in=ids).delete()
+        UtilityConnection.objects.bulk_create(
+            _utility_rows(zip([record for record, _ in changed], ids, strict=True))
+        )
+
+
+def _links_by_ref_id(refs: list[str]) -> dict[str, int]:
+    """The link behind each refId; with the same refId in two orgs, the oldest link wins."""
+    pairs = (
+        Link.objects.filter(ref_id__in=refs).order_by("ref_id", "-pk").values_list("ref_id", "pk")
+    )
+    return dict(pairs)
+
+
+def record_fingerprint(record: ConnectionRecord, action: NextAction, link_id: int | None) -> str:
+    """Hash of everything a connection row holds, so an unchanged record is not rewritten."""
+    payload = [
+        dict(record.raw),
+        [action.kind, action.reason, action.message_key, action.actionable_at, action.subjects],
+        link_id,
+    ]
+    text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _connection_row(
+    record: ConnectionRecord,
+    action: NextAction,
+    link_id: int | None,
+    fingerprint: str,
+    now: datetime,
+) -> Connection:
+    return Connection(
+        ref_id=record.ref_id,
+        leap_id=record.id,
+        transmission_region=record.transmission_region,
+        started_at=record.started_at,
+        last_interaction_at=record.last_interaction_at,
+        status=record.status,
+        prohibited_resource_attestation=record.agreements.prohibited_resource_attestation,
+        demand_response_participation=record.agreements.demand_response_participation,
+        required_missing=any(
+            u.utility_is_required and u.status != UtilityStatus.CONNECTED for u in record.utilities
+        ),
+        unknown_values=list(record.unknown_values),
+        next_action=action.kind,
+        next_action_reason=action.reason,
+        message_key=action.message_key,
+        message_subjects=list(action.subjects),
+        actionable_at=action.actionable_at,
+        link_id=link_id,
+        fingerprint=fingerprint,
+        raw=dict(record.raw),
+        first_synced_at=now,
+        last_synced_at=now,
+    )
+
+
+def _utility_rows(
+    pairs: Iterable[tuple[ConnectionRecord, int]],
+) -> list[UtilityConnection]:
+    return [
+        UtilityConnection(
+            connection_id=connection_id,
+            position=position,
+            authorization_uuid=u.authorization_uuid,
+            utility_name=u.utility_name,
+            utility_id=u.utility_id,
+            utility_is_required=u.utility_is_required,
+            status=u.status,
+            error_code=u.error_code or "",
+            started_at=u.started_at,
+            last_interaction_at=u.last_interaction_at,
+        )
+        for record, connection_id in pairs
+        for position, u in enumerate(record.utilities)
+    ]

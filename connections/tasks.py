@@ -1,0 +1,54 @@
+"""Thin Celery tasks: take the run, call the sync, stop."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from leapdash.runs.models import SyncRun
+from leapdash.runs.tracking import tracked_run
+
+from .sync import sync_connections
+
+if TYPE_CHECKING:
+    from leapdash.leap.client import LeapClient
+
+
+def _client() -> LeapClient:
+    from leapdash.leap.client import LeapClient
+
+    return LeapClient.from_settings()
+
+
+@shared_task(
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=settings.SYNC_TASK_TIME_LIMIT,
+)
+def sync_connections_task(full: bool = False, trigger: str = "beat") -> None:
+    """The hourly (or ops-triggered) sync of every connection changed since the last good one."""
+    with tracked_run(SyncRun.Kind.CONNECTIONS, full=full, trigger=trigger) as run:
+        if run is None:
+            return  # another worker holds the lock; the run was recorded as skipped
+        sync_connections(
+            client=_client(),
+            since=run.since,
+            now=run.started_at,
+            resume_token=run.resume_token or None,
+            on_page=run.page_done,
+        )
+
+
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True, time_limit=10 * 60)
+def refresh_connections_task(ref_ids: list[str]) -> None:
+    """Re-read a few refIds (a webhook, the admin's refresh action).
+
+    Deliberately outside tracked_run: it must not wait for, nor be skipped by, the hourly
+    sync, and it must not count as the last good full listing that the next `since` is
+    computed from. Its upserts are idempotent, so overlapping with a running sync is safe.
+    """
+    sync_connections(client=_client(), since=None, now=timezone.now(), ref_ids=ref_ids)
