@@ -153,7 +153,7 @@ def connect_url(
     redirect_params: RedirectParams = None,
 ) -> str:
     """A Leap Connect link for one customer of the flow <org>/<title> in `region`."""
-    problems = _name_problems("org", org) + _name_problems("title", title)
+    problems = name_problems("org", org) + name_problems("title", title)
     problems += [Problem("ref_id", m) for m in ref_id_problems(ref_id)]
     supported = REGION_UTILITIES.get(region)
     requested = list(dict.fromkeys(u.strip() for u in requested_utilities if u.strip()))
@@ -193,7 +193,7 @@ def direct_url(
     redirect_params: RedirectParams = None,
 ) -> str:
     """A Direct-to-Utility (ShareMyData) link: California residential customers only."""
-    problems = _name_problems("org", org)
+    problems = name_problems("org", org)
     problems += [Problem("ref_id", m) for m in ref_id_problems(ref_id)]
     if customer_type != "residential":
         problems.append(Problem("customer_type", PROHIBITED_RESOURCES_MESSAGE))
@@ -276,7 +276,7 @@ def _segment(name: str) -> str:
     return quote(name, safe="")
 
 
-def _name_problems(field: str, value: str) -> list[Problem]:
+def name_problems(field: str, value: str) -> list[Problem]:
     label = {"org": "The Leap org name", "title": "The flow's URL-friendly title"}[field]
     if not value:
         return [Problem(field, f"{label} is required.")]

@@ -59,7 +59,9 @@ class LinkBatch(models.Model):
     # not need the file again; cleared rows are never written as links before confirmation.
     rows = models.JSONField(default=list, blank=True)
     errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)  # errors beyond the kept list count too
     param_columns = models.JSONField(default=list, blank=True)
+    ignored_columns = models.JSONField(default=list, blank=True)
     total_rows = models.PositiveIntegerField(default=0)
     created_links = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(

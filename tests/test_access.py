@@ -12,6 +12,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 PUBLIC = {
     "login",  # the login page itself, throttled by axes
     "logout",  # POST only; ends a session
+    "leap_webhook",  # Leap's webhook deliveries: shared-secret header, POST only
+    "links:done",  # Leap's final redirect lands customers here: records an unverified visit only
 }
 PUBLIC_PREFIXES = (
     "admin:",  # Django's admin has its own login; opened to ops only (tested below)

@@ -1,0 +1,157 @@
+"""Bulk import pages: upload a CSV, preview it with per-row errors, confirm, download results."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from leapdash.accounts.roles import dashboard_view
+from leapdash.htmx import HtmxHttpRequest
+
+from . import bulk
+from .csvs import csv_response
+from .forms import BulkUploadForm
+from .models import Link, LinkBatch
+
+ERRORS_SHOWN = 200
+
+
+@dashboard_view
+@require_http_methods(["GET", "POST"])
+def bulk_upload(request: HtmxHttpRequest) -> HttpResponse:
+    form = BulkUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        batch = _parse_into_batch(request, form)
+        if batch is not None:
+            if request.htmx:
+                return HttpResponseClientRedirect(batch_url(batch))
+            return redirect(batch_url(batch))
+    template = "links/_upload_form.html" if request.htmx else "links/upload.html"
+    return render(request, template, {"form": form})
+
+
+def batch_url(batch: LinkBatch) -> str:
+    return reverse("links:batch", kwargs={"pk": batch.pk})
+
+
+def _parse_into_batch(request: HttpRequest, form: BulkUploadForm) -> LinkBatch | None:
+    upload = form.cleaned_data["file"]
+    kind, flow = form.cleaned_data["kind"], form.cleaned_data["flow"]
+    if kind != Link.Kind.CONNECT:
+        flow = None
+    org_name = flow.org_name if flow else settings.LEAP_ORG_NAME
+    if upload.size > bulk.MAX_BYTES:
+        form.add_error(
+            "file", f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is 10 MB."
+        )
+        return None
+    try:
+        parsed = bulk.parse_csv(
+            upload.file,
+            kind=kind,
+            flow=flow,
+            org_name=org_name,
+            use_extra_columns=form.cleaned_data["use_extra_columns"],
+        )
+    except bulk.FileProblem as problem:
+        form.add_error("file", str(problem))
+        return None
+    finally:
+        upload.close()
+    return LinkBatch.objects.create(
+        org_name=org_name,
+        flow=flow,
+        kind=kind,
+        filename=upload.name[:255],
+        rows=parsed.rows,
+        errors=parsed.errors,
+        error_count=parsed.error_count,
+        param_columns=parsed.param_columns,
+        ignored_columns=parsed.ignored_columns,
+        total_rows=parsed.total,
+        created_by_id=request.user.pk,
+    )
+
+
+@dashboard_view
+@require_GET
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(LinkBatch.objects.select_related("flow"), pk=pk)
+    existing = sum(1 for r in batch.rows if r.get("existing"))
+    context = {
+        "batch": batch,
+        "new_count": len(batch.rows) - existing,
+        "existing_count": existing,
+        "errors": batch.errors[:ERRORS_SHOWN],
+        "more_errors": max(batch.error_count - ERRORS_SHOWN, 0),
+        "sample": batch.rows[:10],
+    }
+    return render(request, "links/batch.html", context)
+
+
+@dashboard_view
+@require_POST
+def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(LinkBatch, pk=pk)
+    if batch.status != LinkBatch.Status.PREVIEW:
+        messages.info(request, "This upload was already handled; nothing was imported again.")
+        return redirect("links:batch", pk=batch.pk)
+    try:
+        created = bulk.import_batch(batch.pk)
+    except bulk.ImportConflict as conflict:
+        taken = ", ".join(conflict.ref_ids[:10])
+        messages.error(
+            request,
+            "Nothing was imported: since the preview, other links took "
+            f"{len(conflict.ref_ids) or 'some'} of these refIds{': ' + taken if taken else ''}. "
+            "Upload the file again to see the current state.",
+        )
+        return redirect("links:batch", pk=batch.pk)
+    messages.success(request, f"{created:,} links created. Download the results for their URLs.")
+    return redirect("links:batch", pk=batch.pk)
+
+
+@dashboard_view
+@require_POST
+def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    updated = LinkBatch.objects.filter(pk=pk, status=LinkBatch.Status.PREVIEW).update(
+        status=LinkBatch.Status.DISCARDED, rows=[], errors=[]
+    )
+    if updated:
+        messages.info(request, "Upload discarded; nothing was imported.")
+    return redirect("links:upload")
+
+
+@dashboard_view
+@require_GET
+def batch_result(request: HttpRequest, pk: int) -> HttpResponse:
+    """One row per valid line of the upload with its link URL (new or already existing)."""
+    batch = get_object_or_404(LinkBatch, pk=pk)
+    imported = batch.status == LinkBatch.Status.IMPORTED
+    status_new = "created" if imported else "new (not imported yet)"
+    rows = (
+        [
+            r["line"],
+            r["ref_id"],
+            r["name"],
+            r["email"],
+            "already existed" if r.get("existing") else status_new,
+            r["url"],
+        ]
+        for r in batch.rows
+    )
+    header = ["line", "ref_id", "name", "email", "status", "url"]
+    return csv_response(f"links-batch-{batch.pk}.csv", header, rows)
+
+
+@dashboard_view
+@require_GET
+def batch_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(LinkBatch, pk=pk)
+    rows = ([e["line"], e["column"], e["message"]] for e in batch.errors)
+    return csv_response(f"links-batch-{batch.pk}-errors.csv", ["line", "column", "reason"], rows)
