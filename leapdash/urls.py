@@ -17,6 +17,7 @@ urlpatterns = [
     path("connections/", include("connections.urls")),
     path("meters/", include("meters.urls")),
     path("sync/", include("leapdash.runs.urls")),
+    path("webhooks/", include("connections.webhook_urls")),
 ]
 
 if settings.LEAP_SANDBOX:

@@ -1,0 +1,81 @@
+"""POST /webhooks/leap/: Leap's push channel, used only as a hint to re-read a refId.
+
+Leap signs nothing; it sends back the custom headers registered with the subscription, so a
+shared secret header (compared in constant time) is the protection, in place of CSRF. Leap
+redelivers up to 10 times and may reorder: events are stored once per webhook_event_id and the
+Connect API stays the source of truth (a targeted re-sync is queued after commit).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from .models import WebhookEvent
+from .tasks import refresh_connections_task
+
+SECRET_HEADER = "X-Leapdash-Webhook-Secret"
+RESYNC_EVENTS = frozenset(
+    {WebhookEvent.EventType.SESSION_UPDATED, WebhookEvent.EventType.AUTHORIZATION_UPDATED}
+)
+MAX_REF_ID = 255
+
+
+def _bad(reason: str) -> JsonResponse:
+    return JsonResponse({"error": reason}, status=400)
+
+
+def _authorized(request: HttpRequest) -> bool:
+    expected = settings.LEAP_WEBHOOK_SECRET
+    given = request.headers.get(SECRET_HEADER, "")
+    # An unset secret refuses everything rather than accepting anything.
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+@csrf_exempt
+@require_POST
+def leap_webhook(request: HttpRequest) -> HttpResponse:
+    if not _authorized(request):
+        return JsonResponse({"error": "unauthorized"}, status=401)
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return _bad("body is not JSON")
+    if not isinstance(body, dict):
+        return _bad("body is not a JSON object")
+    event_id, payload = body.get("webhook_event_id"), body.get("payload")
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= 100:
+        return _bad("webhook_event_id missing or invalid")
+    if not isinstance(payload, dict):
+        return _bad("payload missing or not an object")
+    event_type = payload.get("webhook_event_type")
+    if not isinstance(event_type, str) or not 0 < len(event_type) <= 100:
+        return _bad("payload.webhook_event_type missing or invalid")
+    ref_id = payload.get("partner_reference")
+    ref_id = ref_id if isinstance(ref_id, str) and 0 < len(ref_id) <= MAX_REF_ID else ""
+
+    now = timezone.now()
+    resync = event_type in RESYNC_EVENTS and bool(ref_id)
+    with transaction.atomic():
+        _, created = WebhookEvent.objects.get_or_create(
+            webhook_event_id=event_id,
+            defaults={
+                "event_type": event_type,
+                "ref_id": ref_id,
+                "payload": body,
+                "received_at": now,
+                "processed_at": now if resync else None,
+            },
+        )
+        if created and resync:
+            transaction.on_commit(lambda: refresh_connections_task.delay([ref_id]))
+    # Unknown event types are kept for ops but trigger nothing; meter.created waits for the
+    # meters app. Any 2xx tells Leap to stop redelivering.
+    return JsonResponse({"stored": created}, status=200 if not created else 202)
