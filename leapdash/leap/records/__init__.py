@@ -20,6 +20,7 @@ from .connections import (
     parse_connection,
     utility_id,
 )
+from .envelopes import connections_page, error_title, search_page
 from .meters import (
     ACTION_TYPES,
     CUSTOMER_CLASSIFICATIONS,
@@ -36,6 +37,18 @@ from .meters import (
     parse_enrollment,
     parse_meter,
 )
+from .updates import (
+    WEBHOOK_EVENT_TYPES,
+    BulkUpdateError,
+    BulkUpdateResult,
+    WebhookSubscription,
+    WebhookTestResult,
+    parse_bulk_update,
+    parse_webhook,
+    parse_webhook_id,
+    parse_webhook_list,
+    parse_webhook_test,
+)
 
 __all__ = [
     "ACTION_TYPES",
@@ -51,6 +64,9 @@ __all__ = [
     "TRANSMISSION_REGIONS",
     "UTILITY_IDS",
     "UTILITY_STATUSES",
+    "WEBHOOK_EVENT_TYPES",
+    "BulkUpdateError",
+    "BulkUpdateResult",
     "AgreementsRecord",
     "ConnectionRecord",
     "EnrollmentRecord",
@@ -59,11 +75,21 @@ __all__ = [
     "RecordError",
     "RequiredActionRecord",
     "UtilityConnectionRecord",
+    "WebhookSubscription",
+    "WebhookTestResult",
+    "connections_page",
+    "error_title",
     "format_datetime",
     "is_valid_partner_reference",
     "parse_connection",
     "parse_datetime",
     "parse_enrollment",
     "parse_meter",
+    "parse_bulk_update",
+    "parse_webhook",
+    "parse_webhook_id",
+    "parse_webhook_list",
+    "parse_webhook_test",
+    "search_page",
     "utility_id",
 ]
