@@ -1,0 +1,123 @@
+"""The public final-redirect landing: untrusted input, no open redirect, no existence leak."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from links.models import LandingVisit, Link
+
+DONE = "/links/done/"
+SCRIPT = "<script>alert(1)</script>"
+
+
+def _without_csrf(response):
+    # the masked CSRF token differs on every response; everything else must be identical
+    return re.sub(rb'"X-CSRFToken": "[^"]+"', b"", response.content)
+
+
+def test_the_landing_is_public_and_thanks_the_customer(client, db):
+    response = client.get(DONE)
+    assert response.status_code == 200
+    assert b"Thank you!" in response.content
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_a_visit_is_recorded_with_ref_id_params_and_user_agent(client, flow, make_link):
+    link = make_link(flow, ref_id="cust-0001")
+    client.get(
+        DONE,
+        {"flow": "spring-2025", "refId": "cust-0001", "campaign": "spring", "state": "abc"},
+        headers={"User-Agent": "PartnerApp/2.1"},
+    )
+    visit = LandingVisit.objects.get()
+    assert (visit.ref_id, visit.flow_title, visit.user_agent) == (
+        "cust-0001",
+        "spring-2025",
+        "PartnerApp/2.1",
+    )
+    assert visit.params == {"campaign": "spring", "state": "abc"}
+    link.refresh_from_db()
+    assert link.first_opened_at is not None  # opened, never "connected": that comes from Leap
+
+
+def test_a_later_visit_keeps_the_first_opened_time(client, make_link):
+    link = make_link(ref_id="cust-0002")
+    client.get(DONE, {"refId": "cust-0002"})
+    link.refresh_from_db()
+    first = link.first_opened_at
+    client.get(DONE, {"refId": "cust-0002"})
+    link.refresh_from_db()
+    assert link.first_opened_at == first
+
+
+def test_known_and_unknown_ref_ids_get_the_same_page(client, make_link):
+    make_link(ref_id="known-1")
+    known = client.get(DONE, {"refId": "known-1"})
+    unknown = client.get(DONE, {"refId": "nobody-1"})
+    assert known.status_code == unknown.status_code == 200
+    assert _without_csrf(known) == _without_csrf(unknown)
+    assert LandingVisit.objects.filter(ref_id="nobody-1").exists()
+
+
+def test_a_script_ref_id_is_escaped_and_opens_nothing(client, pm_client, make_link):
+    link = make_link(ref_id="cust-0003")
+    response = client.get(DONE, {"refId": SCRIPT, "note": SCRIPT})
+    assert SCRIPT.encode() not in response.content
+    assert LandingVisit.objects.get().ref_id == SCRIPT  # stored as text, shown escaped
+    LandingVisit.objects.filter(ref_id=SCRIPT).update(ref_id="cust-0003")
+    detail = pm_client.get(reverse("links:detail", args=[link.pk])).content.decode()
+    assert SCRIPT not in detail
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in detail
+    link.refresh_from_db()
+    assert link.first_opened_at is None
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/phish",
+        "//evil.example",
+        "https://partner.example/welcome.evil.example",
+        "https://partner.example/welcome/../../evil",
+        "javascript:alert(1)",
+        "/admin/",
+    ],
+)
+def test_the_landing_never_forwards_outside_the_flows_allow_list(client, flow, target):
+    response = client.get(DONE, {"flow": "spring-2025", "refId": "cust-1", "next": target})
+    assert response.status_code == 200
+    assert not response.has_header("Location")
+
+
+def test_an_allow_listed_target_of_the_named_flow_is_forwarded_to(client, flow):
+    target = "https://partner.example/welcome"
+    response = client.get(DONE, {"flow": "spring-2025", "refId": "anything", "next": target})
+    assert response.status_code == 302
+    assert response["Location"] == target
+    without_flow = client.get(DONE, {"refId": "anything", "next": target})
+    assert without_flow.status_code == 200
+
+
+def test_untrusted_values_are_cut_to_size(client, db):
+    params = {f"p{i}": "v" * 2000 for i in range(50)}
+    client.get(DONE, {"refId": "r" * 5000, **params}, headers={"User-Agent": "U" * 5000})
+    visit = LandingVisit.objects.get()
+    assert len(visit.ref_id) == 255
+    assert len(visit.user_agent) == 500
+    assert len(visit.params) == 20
+    assert {len(v) for v in visit.params.values()} == {500}
+
+
+def test_the_landing_changes_no_link_but_its_first_opened_time(client, flow, make_link):
+    link = make_link(flow, ref_id="cust-0009")
+    before = Link.objects.values().get(pk=link.pk)
+    client.get(DONE, {"refId": "cust-0009", "status": "COMPLETED", "connected": "true"})
+    after = Link.objects.values().get(pk=link.pk)
+    changed = {k for k in before if before[k] != after[k]}
+    assert changed == {"first_opened_at"}
+
+
+def test_the_landing_only_answers_get(client, db):
+    assert client.post(DONE, {"refId": "x"}).status_code == 405
+    assert not LandingVisit.objects.exists()
