@@ -28,8 +28,6 @@ if TYPE_CHECKING:
     from leapdash.leap.records import ConnectionRecord
 
 OnPage = Callable[[SyncCounts, str | None], None]
-# The Connect API takes at most 100 refIds per request (LEAP_API.md §3).
-REF_IDS_PER_REQUEST = 100
 PAGE_SIZE = 500
 
 
@@ -68,10 +66,8 @@ def _pages(
     page_size: int,
 ) -> Iterator[Page[ConnectionRecord]]:
     if ref_ids:
-        unique = list(dict.fromkeys(ref_ids))
-        for i in range(0, len(unique), REF_IDS_PER_REQUEST):
-            chunk = unique[i : i + REF_IDS_PER_REQUEST]
-            yield from client.iter_connections(ref_ids=chunk, page_size=page_size)
+        # the client asks for them 100 at a time, Leap's limit per request
+        yield from client.iter_connections(ref_ids=list(ref_ids), page_size=page_size)
         return
     yield from client.iter_connections(
         last_interaction_since=since, page_token=resume_token or None, page_size=page_size

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from leapdash.leap.client import LeapClient
 from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import tracked_run
 
 from .sync import sync_connections
 
-if TYPE_CHECKING:
-    from leapdash.leap.client import LeapClient
-
 
 def _client() -> LeapClient:
-    from leapdash.leap.client import LeapClient
-
     return LeapClient.from_settings()
 
 

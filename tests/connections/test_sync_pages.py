@@ -1,4 +1,4 @@
-"""write_page / sync_connections on real PostgreSQL, fed with parsed pages.
+"""write_page / sync_connections on real PostgreSQL, fed with hand-made pages.
 
 The end-to-end tests over real HTTP to the sandbox are in test_sync_sandbox.py; these pin the
 per-page rules (counts, unchanged detection, repeats, query counts) on small hand-made pages.
@@ -6,7 +6,7 @@ per-page rules (counts, unchanged detection, repeats, query counts) on small han
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from connections.models import Connection, UtilityConnection
 from connections.status import Action
 from connections.sync import write_page
+from leapdash.leap.client import Page
 from leapdash.leap.records import ConnectionRecord, RecordError
 from leapdash.runs.tracking import SyncCounts
 from links.models import Link
@@ -23,14 +24,10 @@ from links.models import Link
 from .builders import NOW, PGE, SCE, conn, util
 
 
-@dataclass
-class FakePage:
-    """The shape of leapdash.leap.client.Page that write_page reads."""
-
-    records: list[ConnectionRecord]
-    errors: list[RecordError] = field(default_factory=list)
-    next_token: str | None = None
-    retries: int = 0
+def page_of(
+    records: list[ConnectionRecord], errors: list[RecordError] | None = None, retries: int = 0
+) -> Page[ConnectionRecord]:
+    return Page(records, errors or [], None, retries)
 
 
 def _records(n: int, prefix: str = "r") -> list[ConnectionRecord]:
@@ -51,7 +48,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_page_creates_connections_with_their_utilities_and_verdict():
     counts = SyncCounts()
-    write_page(FakePage(_records(3)), now=NOW, counts=counts)
+    write_page(page_of(_records(3)), now=NOW, counts=counts)
     assert (counts.fetched, counts.created, counts.updated, counts.unchanged) == (3, 3, 0, 0)
     row = Connection.objects.get(ref_id="r1")
     assert row.status == "PARTIAL"
@@ -66,10 +63,10 @@ def test_a_page_creates_connections_with_their_utilities_and_verdict():
 
 
 def test_the_same_page_again_writes_nothing():
-    write_page(FakePage(_records(5)), now=NOW, counts=SyncCounts())
+    write_page(page_of(_records(5)), now=NOW, counts=SyncCounts())
     counts = SyncCounts()
     with CaptureQueriesContext(db) as queries:
-        write_page(FakePage(_records(5)), now=NOW, counts=counts)
+        write_page(page_of(_records(5)), now=NOW, counts=counts)
     assert (counts.created, counts.updated, counts.unchanged) == (0, 0, 5)
     writes = [
         q["sql"]
@@ -80,12 +77,12 @@ def test_the_same_page_again_writes_nothing():
 
 
 def test_a_changed_record_is_updated_and_its_utilities_replaced():
-    write_page(FakePage(_records(2)), now=NOW, counts=SyncCounts())
+    write_page(page_of(_records(2)), now=NOW, counts=SyncCounts())
     first_ids = set(UtilityConnection.objects.values_list("pk", flat=True))
     later = NOW + timedelta(hours=2)
     changed = replace(_records(2)[1], status="COMPLETED", utilities=(util(PGE),), raw={"v": 2})
     counts = SyncCounts()
-    write_page(FakePage([_records(2)[0], changed]), now=later, counts=counts)
+    write_page(page_of([_records(2)[0], changed]), now=later, counts=counts)
     assert (counts.created, counts.updated, counts.unchanged) == (0, 1, 1)
     row = Connection.objects.get(ref_id="r1")
     assert row.next_action == Action.WAIT_FOR_METERS
@@ -103,7 +100,7 @@ def test_a_changed_record_is_updated_and_its_utilities_replaced():
 def test_a_refid_repeated_in_a_page_is_stored_once_and_the_last_one_wins():
     first, second = conn("NOT_STARTED", ref_id="dup"), conn("COMPLETED", util(), ref_id="dup")
     counts = SyncCounts()
-    write_page(FakePage([first, second]), now=NOW, counts=counts)
+    write_page(page_of([first, second]), now=NOW, counts=counts)
     assert Connection.objects.get(ref_id="dup").status == "COMPLETED"
     assert counts.created == 1
 
@@ -111,7 +108,7 @@ def test_a_refid_repeated_in_a_page_is_stored_once_and_the_last_one_wins():
 def test_unreadable_records_are_counted_with_their_id_and_the_rest_lands():
     error = RecordError("connection", "Test1012", "connection_status")
     counts = SyncCounts()
-    write_page(FakePage(_records(2), errors=[error], retries=2), now=NOW, counts=counts)
+    write_page(page_of(_records(2), errors=[error], retries=2), now=NOW, counts=counts)
     assert (counts.fetched, counts.created, counts.errors, counts.retries) == (3, 2, 1, 2)
     assert counts.skipped == [
         {"id": "Test1012", "reason": "connection Test1012: missing field 'connection_status'"}
@@ -121,38 +118,38 @@ def test_unreadable_records_are_counted_with_their_id_and_the_rest_lands():
 
 def test_a_connection_is_tied_to_the_link_with_its_refid():
     link = Link.objects.create(org_name="acme", ref_id="r0", url="https://x.test/")
-    write_page(FakePage(_records(2)), now=NOW, counts=SyncCounts())
+    write_page(page_of(_records(2)), now=NOW, counts=SyncCounts())
     assert Connection.objects.get(ref_id="r0").link == link
     assert Connection.objects.get(ref_id="r1").link is None
     # a link created after the connection is picked up by the next sync
     late = Link.objects.create(org_name="acme", ref_id="r1", url="https://x.test/")
     counts = SyncCounts()
-    write_page(FakePage(_records(2)), now=NOW, counts=counts)
+    write_page(page_of(_records(2)), now=NOW, counts=counts)
     assert counts.updated == 1
     assert Connection.objects.get(ref_id="r1").link == late
 
 
 def test_a_row_leaving_the_quiet_hour_is_reclassified():
     fresh = conn("NOT_STARTED", ref_id="q", last=NOW - timedelta(minutes=30))
-    write_page(FakePage([fresh]), now=NOW, counts=SyncCounts())
+    write_page(page_of([fresh]), now=NOW, counts=SyncCounts())
     assert Connection.objects.get(ref_id="q").next_action == Action.IN_PROGRESS
     counts = SyncCounts()
-    write_page(FakePage([fresh]), now=NOW + timedelta(minutes=31), counts=counts)
+    write_page(page_of([fresh]), now=NOW + timedelta(minutes=31), counts=counts)
     assert counts.updated == 1
     assert Connection.objects.get(ref_id="q").next_action == Action.RESEND_LINK
 
 
-def _count_queries(page: FakePage) -> int:
+def _count_queries(page: Page[ConnectionRecord]) -> int:
     with CaptureQueriesContext(db) as queries:
         write_page(page, now=NOW, counts=SyncCounts())
     return len(queries)
 
 
 def test_queries_per_page_do_not_grow_with_the_page():
-    small_new = _count_queries(FakePage(_records(5, "a")))
-    big_new = _count_queries(FakePage(_records(400, "b")))
+    small_new = _count_queries(page_of(_records(5, "a")))
+    big_new = _count_queries(page_of(_records(400, "b")))
     assert small_new == big_new
-    small_update = _count_queries(FakePage([replace(r, raw={"x": 1}) for r in _records(5, "a")]))
-    big_update = _count_queries(FakePage([replace(r, raw={"x": 1}) for r in _records(400, "b")]))
+    small_update = _count_queries(page_of([replace(r, raw={"x": 1}) for r in _records(5, "a")]))
+    big_update = _count_queries(page_of([replace(r, raw={"x": 1}) for r in _records(400, "b")]))
     assert small_update == big_update == small_new
-    assert _count_queries(FakePage(_records(5, "a"))) <= small_new
+    assert _count_queries(page_of(_records(5, "a"))) <= small_new

@@ -11,7 +11,7 @@ from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import SyncCounts
 
 from .builders import NOW, PGE, SCE, conn, util
-from .test_sync_pages import FakePage
+from .test_sync_pages import page_of
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ def _seed(n: int) -> None:
         for i in range(n)
     ]
     records.append(conn("COMPLETED", util(PGE), ref_id="done<b>"))
-    write_page(FakePage(records), now=NOW, counts=SyncCounts())
+    write_page(page_of(records), now=NOW, counts=SyncCounts())
 
 
 def test_the_list_shows_status_next_action_and_escapes_leap_data(pm_client):
