@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "axes",
     "leapdash.accounts",
     "leapdash.runs",
+    "leapdash.leap",  # the `leap` management command
     "links",
     "connections",
     "meters",
