@@ -77,8 +77,9 @@ def _records(binary: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
             except StopIteration:
                 return
             except UnicodeDecodeError:
+                bad_line = _first_undecodable_line(binary)
                 raise FileProblem(
-                    f"The file is not UTF-8 text (the problem is on or after line {line}). "
+                    f"The file is not UTF-8 text (line {bad_line} cannot be read as UTF-8). "
                     "Save it as “CSV UTF-8” and upload it again."
                 ) from None
             except csv.Error as err:
@@ -87,6 +88,18 @@ def _records(binary: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
             line = reader.line_num + 1
     finally:
         text.detach()  # leave the upload open for its owner to close
+
+
+def _first_undecodable_line(binary: IO[bytes]) -> int:
+    """The text wrapper decodes in blocks, so find the exact line in a second, bounded pass."""
+    binary.seek(0)
+    line = 0
+    for line, raw in enumerate(binary, start=1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return line
+    return line
 
 
 def parse_csv(

@@ -228,6 +228,7 @@ class BulkUploadForm(forms.Form):
     )
     file = forms.FileField(
         label="CSV file",
+        allow_empty_file=True,  # links.bulk explains what an empty file should contain
         help_text="Columns ref_id, name, email, utility, customer_type (and optional "
         "external_id); up to 10,000 rows and 10 MB, UTF-8.",
     )
