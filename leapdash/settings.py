@@ -203,6 +203,10 @@ METERS_OVERDUE_HOURS = env.int("METERS_OVERDUE_HOURS", default=24)
 LEAP_SANDBOX_API_KEY = env.str("LEAP_SANDBOX_API_KEY", default="")
 LEAP_SANDBOX_REFRESH_SECONDS = env.int("LEAP_SANDBOX_REFRESH_SECONDS", default=3600)
 LEAP_SANDBOX_METER_DELAY_HOURS = env.float("LEAP_SANDBOX_METER_DELAY_HOURS", default=24.0)
+# Webhook retries follow Leap's ~8 h schedule times this factor (0 in tests: retry at once);
+# a share of events is delivered twice, as Leap sometimes does.
+LEAP_SANDBOX_WEBHOOK_TIME_FACTOR = env.float("LEAP_SANDBOX_WEBHOOK_TIME_FACTOR", default=1.0)
+LEAP_SANDBOX_WEBHOOK_DUPLICATE_RATE = env.float("LEAP_SANDBOX_WEBHOOK_DUPLICATE_RATE", default=0.05)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)

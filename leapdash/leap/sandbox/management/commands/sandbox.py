@@ -1,0 +1,97 @@
+"""`manage.py sandbox <seed|reset|advance|demo|deliver-webhooks>`: drive the Leap sandbox."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from leapdash.leap.sandbox import seeding, webhooks
+from leapdash.leap.sandbox.models import Connection, Flow
+from leapdash.leap.sandbox.state import advance_clock, sandbox_now
+
+DEMO_ORG = "demo-energy"
+DEMO_FLOWS: tuple[tuple[str, str, list[str], bool], ...] = (
+    # (title, region, default requested utilities, DR agreement)
+    ("commercial-solar", "CAISO", ["pge", "sce"], True),
+    ("home-battery", "CAISO", [], False),
+    ("ny-demand-response", "NYISO", [], False),
+)
+DEMO_THANK_YOU_URL = "http://127.0.0.1:8000/links/done/"
+
+
+def demo(stdout: Any = None) -> None:
+    """Idempotent demo data: the demo org's flows plus a few hundred connections and meters."""
+    with transaction.atomic():
+        flows = {}
+        for title, region, requested, dr in DEMO_FLOWS:
+            flows[title], _ = Flow.objects.get_or_create(
+                org_name=DEMO_ORG,
+                title=title,
+                defaults={
+                    "region": region,
+                    "default_requested": requested,
+                    "dr_agreement": dr,
+                    "thank_you_url": DEMO_THANK_YOU_URL,
+                },
+            )
+    if Connection.objects.filter(ref_id__startswith="demo-").exists():
+        return
+    seeding.seed(connections=240, seed=2024, prefix="demo-ca", flow=flows["home-battery"])
+    seeding.seed(connections=60, seed=2024, prefix="demo-ny", flow=flows["ny-demand-response"])
+    if stdout:
+        stdout.write("Seeded the sandbox: 3 flows for demo-energy, 300 connections.")
+
+
+class Command(BaseCommand):
+    help = "Seed, reset, move the clock of, or deliver webhooks from the local Leap sandbox."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        seed = sub.add_parser("seed", help="bulk-create connections and their meters")
+        seed.add_argument("--connections", type=int, default=1000)
+        seed.add_argument(
+            "--meters", type=int, default=None, help="total meters (default: per scenario)"
+        )
+        seed.add_argument("--seed", type=int, default=0)
+        seed.add_argument("--prefix", default="sbx", help="refIds are <prefix>-<seed>-<n>")
+        sub.add_parser("reset", help="delete connections, meters and queued events; clock to now")
+        advance = sub.add_parser("advance", help="move the sandbox clock forward")
+        advance.add_argument("--hours", type=float, required=True)
+        sub.add_parser("demo", help="idempotent demo flows and data (make demo)")
+        sub.add_parser("deliver-webhooks", help="deliver every webhook event that is due")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        if action == "seed":
+            started = time.monotonic()
+            try:
+                made = seeding.seed(
+                    connections=options["connections"],
+                    meters=options["meters"],
+                    seed=options["seed"],
+                    prefix=options["prefix"],
+                )
+            except seeding.AlreadySeeded as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(
+                f"Seeded {made.connections} connections and {made.meters} meters "
+                f"in {time.monotonic() - started:.1f} s."
+            )
+        elif action == "reset":
+            seeding.reset()
+            self.stdout.write("Sandbox reset: no connections, no meters, clock at real time.")
+        elif action == "advance":
+            moved = advance_clock(options["hours"])
+            self.stdout.write(f"Sandbox clock now {moved:%Y-%m-%d %H:%M} UTC.")
+        elif action == "demo":
+            demo(self.stdout)
+        elif action == "deliver-webhooks":
+            counts = webhooks.deliver_due(sandbox_now())
+            self.stdout.write(
+                "Webhooks: {delivered} delivered, {retrying} to retry, {failed} given up.".format(
+                    **counts
+                )
+            )

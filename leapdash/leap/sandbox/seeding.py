@@ -1,0 +1,225 @@
+"""Bulk seeding: many connections and meters, deterministic under a seed.
+
+The scenario mix follows SCENARIOS' seed_weight (mostly completed, a tail of every error).
+Rows are built in chunks and written with bulk_create, so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection as db
+from django.db import models, transaction
+from psycopg.types.json import Jsonb
+
+from .documents import (
+    connection_document,
+    connection_id,
+    connection_status,
+    meter_documents,
+    utility_item,
+)
+from .models import Connection, Flow, Meter
+from .scenarios import REGION_UTILITIES, SCENARIO_LIST, Scenario
+from .state import meter_delay, meter_row, sandbox_now
+
+CHUNK = 2000
+
+
+class AlreadySeeded(ValueError):
+    """The seed's refIds exist already: reset first (or use another seed or prefix)."""
+
+
+@dataclass
+class SeedResult:
+    connections: int
+    meters: int
+
+
+def _uuid(rng: random.Random) -> uuid.UUID:
+    return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+
+def _meter_counts(scenarios: list[Scenario], meters: int | None) -> list[int]:
+    """Meters per connection: the scenario's count, then trimmed or topped up to `meters`."""
+    counts = [s.meters for s in scenarios]
+    if meters is None:
+        return counts
+    total = 0
+    for i, count in enumerate(counts):
+        counts[i] = min(count, max(meters - total, 0))
+        total += counts[i]
+    takers = [i for i, s in enumerate(scenarios) if s.connection_status == "COMPLETED" and s.meters]
+    while total < meters and takers:
+        for i in takers:
+            if total >= meters:
+                break
+            counts[i] += 1
+            total += 1
+    return counts
+
+
+def seed(
+    *,
+    connections: int,
+    meters: int | None = None,
+    seed: int = 0,
+    now: datetime | None = None,
+    prefix: str = "sbx",
+    flow: Flow | None = None,
+) -> SeedResult:
+    """Create `connections` connections (refIds `<prefix>-<seed>-<n>`) and their meters."""
+    now = now or sandbox_now()
+    rng = random.Random(seed)
+    first_ref = f"{prefix}-{seed}-{0:07d}"
+    if connections and Connection.objects.filter(ref_id=first_ref).exists():
+        raise AlreadySeeded(f"refId {first_ref} exists: run `sandbox reset` or pick another seed")
+    weights = [s.seed_weight for s in SCENARIO_LIST]
+    scenarios = rng.choices(SCENARIO_LIST, weights=weights, k=connections)
+    counts = _meter_counts(scenarios, meters)
+    made = SeedResult(0, 0)
+    for start in range(0, connections, CHUNK):
+        with transaction.atomic():
+            made.meters += _chunk(rng, scenarios, counts, start, prefix, seed, now, flow)
+        made.connections += len(scenarios[start : start + CHUNK])
+    return made
+
+
+def _insert(model: type[models.Model], rows: list) -> None:
+    """bulk_create, or on PostgreSQL a COPY: several times faster for a million rows."""
+    if db.vendor != "postgresql":
+        model.objects.bulk_create(rows, batch_size=500)  # type: ignore[attr-defined]
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(db.ops.quote_name(f.column) for f in fields)
+    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
+    table = db.ops.quote_name(model._meta.db_table)
+    with db.cursor() as cursor, cursor.connection.cursor() as raw:
+        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        Jsonb(v) if f.attname in json_fields and v is not None else v
+                        for f in fields
+                        for v in (getattr(row, f.attname),)
+                    ]
+                )
+
+
+def _chunk(
+    rng: random.Random,
+    scenarios: list[Scenario],
+    counts: list[int],
+    start: int,
+    prefix: str,
+    seed: int,
+    now: datetime,
+    flow: Flow | None,
+) -> int:
+    rows: list[Connection] = []
+    plans: list[tuple[Scenario, str, int]] = []
+    for i in range(start, min(start + CHUNK, len(scenarios))):
+        scenario = scenarios[i]
+        region = flow.region if flow else ("NYISO" if rng.random() < 0.2 else "CAISO")
+        if scenario.only_utility:
+            region = "CAISO"
+        utilities = REGION_UTILITIES[region]
+        utility = scenario.only_utility or rng.choice(utilities)
+        other = next(u for u in utilities if u != utility)
+        started = now - timedelta(seconds=rng.uniform(3600, 30 * 86400))
+        last = min(started + timedelta(seconds=rng.uniform(60, 7200)), now)
+        items = []
+        if scenario.other_utility or scenario.second_required:
+            items.append(
+                utility_item(
+                    other, required=True, status="NOT_CONNECTED", error_code=None, at=last, rng=rng
+                )
+            )
+        items.append(
+            utility_item(
+                utility,
+                required=not scenario.other_utility,
+                status=scenario.utility_status,
+                error_code=scenario.error_code,
+                at=last,
+                rng=rng,
+            )
+        )
+        commercial_caiso = scenario.classification == "COMMERCIAL" and region == "CAISO"
+        pra = scenario.pra_status or ("SIGNED" if commercial_caiso else "NOT_REQUIRED")
+        dr = "SIGNED" if flow and flow.dr_agreement else "NOT_REQUIRED"
+        status = connection_status(items, pra, dr)
+        ref_id = f"{prefix}-{seed}-{i:07d}"
+        cid = connection_id(region, ref_id, rng)
+        rows.append(
+            Connection(
+                connection_id=cid,
+                ref_id=ref_id,
+                flow=flow,
+                region=region,
+                customer_type=scenario.classification,
+                scenario=scenario.name,
+                status=status,
+                utilities=items,
+                pra_status=pra,
+                dr_status=dr,
+                started_at=started,
+                last_interaction_at=last,
+                changed_at=last,
+                document=connection_document(
+                    cid=cid,
+                    region=region,
+                    ref_id=ref_id,
+                    started_at=started,
+                    last_interaction_at=last,
+                    status=status,
+                    utilities=items,
+                    pra=pra,
+                    dr=dr,
+                ),
+            )
+        )
+        plans.append((scenario, utility, counts[i]))
+    _insert(Connection, rows)
+    if db.vendor == "postgresql":  # COPY returns no keys
+        pks = dict(
+            Connection.objects.filter(ref_id__in=[r.ref_id for r in rows]).values_list(
+                "ref_id", "pk"
+            )
+        )
+        for row in rows:
+            row.pk = pks[row.ref_id]
+    meters: list[Meter] = []
+    delay = meter_delay()
+    for row, (scenario, utility, count) in zip(rows, plans, strict=True):
+        created = row.last_interaction_at + delay
+        for index in range(count):
+            document, enrollment = meter_documents(
+                meter_id=_uuid(rng),
+                ref_id=row.ref_id,
+                region=row.region,
+                utility_id=utility,
+                scenario=scenario,
+                classification=row.customer_type,
+                created_at=created,
+                index=index,
+            )
+            meters.append(meter_row(document, enrollment, row, created))
+    _insert(Meter, meters)
+    return len(meters)
+
+
+def reset() -> None:
+    """Forget every connection, meter and queued webhook event; flows and webhooks stay."""
+    from .models import JourneySession, WebhookDelivery
+    from .state import reset_clock
+
+    WebhookDelivery.objects.all().delete()
+    # a plain DELETE: the ORM's cascade collection would walk a million rows one batch at a time
+    Meter.objects.all()._raw_delete(Meter.objects.db)
+    Connection.objects.all()._raw_delete(Connection.objects.db)
+    JourneySession.objects.all().delete()
+    reset_clock()
