@@ -307,3 +307,10 @@ def test_posts_with_the_csrf_token_are_accepted(pm_user, flow):
     token = strict.cookies["csrftoken"].value
     response = strict.post(NEW, _connect_data(flow), headers={"X-CSRFToken": token})
     assert response.status_code == 302
+
+
+def test_ops_see_links_and_unverified_visits_in_the_admin(ops_client, make_link, flow):
+    make_link(flow, ref_id="admin-1")
+    assert b"admin-1" in ops_client.get("/admin/links/link/").content
+    assert ops_client.get("/admin/links/landingvisit/").status_code == 200
+    assert ops_client.get("/admin/links/landingvisit/add/").status_code == 403

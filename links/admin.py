@@ -1,0 +1,41 @@
+from django.contrib import admin
+
+from .models import Flow, LandingVisit, Link, LinkBatch
+
+
+@admin.register(Flow)
+class FlowAdmin(admin.ModelAdmin[Flow]):
+    list_display = ["org_name", "title", "region", "customer_type", "campaign"]
+    list_filter = ["region", "customer_type"]
+    search_fields = ["org_name", "title", "campaign"]
+
+
+@admin.register(Link)
+class LinkAdmin(admin.ModelAdmin[Link]):
+    list_display = ["ref_id", "kind", "flow", "customer_name", "created_at", "first_opened_at"]
+    list_filter = ["kind", "flow"]
+    search_fields = ["ref_id", "customer_name", "customer_email"]
+    list_select_related = ["flow"]
+    raw_id_fields = ["batch", "created_by"]
+    readonly_fields = ["url", "created_at"]
+
+
+@admin.register(LinkBatch)
+class LinkBatchAdmin(admin.ModelAdmin[LinkBatch]):
+    list_display = ["pk", "filename", "status", "total_rows", "error_count", "created_at"]
+    list_filter = ["status"]
+    # the staged rows can be 10,000 entries: keep them out of the change form
+    exclude = ["rows", "errors"]
+    readonly_fields = ["created_at", "imported_at"]
+
+
+@admin.register(LandingVisit)
+class LandingVisitAdmin(admin.ModelAdmin[LandingVisit]):
+    """Unverified final-redirect visits: read-only evidence, never a status."""
+
+    list_display = ["ref_id", "flow_title", "created_at"]
+    search_fields = ["ref_id"]
+    readonly_fields = ["ref_id", "params", "user_agent", "flow_title", "created_at"]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False

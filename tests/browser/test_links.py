@@ -1,0 +1,60 @@
+"""Browser: build a link in the form with the live preview, then follow it through the sandbox."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from links.models import Flow, Link
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def connect_host(settings, live_server):
+    # the links must point at the live server's sandbox, not the test client's host
+    settings.LEAP_CONNECT_BASE_URL = f"{live_server.url}/sandbox/connect"
+    settings.LEAP_DIRECT_BASE_URL = f"{live_server.url}/sandbox/direct"
+    return settings.LEAP_CONNECT_BASE_URL
+
+
+def _build_link(page, live_server, flow):
+    page.goto(f"{live_server.url}/links/new/")
+    page.get_by_label("Leap Connect").check()
+    page.get_by_label("Flow").select_option(str(flow.pk))
+    page.get_by_label("Customer name").fill("Ada Lovelace")
+    page.get_by_label("Customer email").fill("ada@example.com")
+    page.get_by_label("Redirect parameters").fill("campaign=spring&state=abc 123")
+    # an invalid refId first: the preview explains the rule while typing
+    page.get_by_label("refId").fill("a#")
+    preview = page.locator("#preview")
+    expect(preview).to_contain_text("The refId contains #")
+    page.get_by_label("refId").fill("ada-0001")
+    url_box = preview.locator("#link-url")
+    expect(url_box).to_have_value(re.compile(r"refId=ada-0001"))
+    expect(preview.get_by_role("img", name="QR code of the link")).to_be_visible()
+    preview.get_by_role("button", name="Copy").click()
+    expect(preview.get_by_role("button", name="Copied")).to_be_visible()
+    url = url_box.input_value()
+    page.get_by_role("button", name="Save link").click()
+    expect(page.get_by_role("heading", name="Link ada-0001")).to_be_visible()
+    return url
+
+
+def test_a_program_manager_builds_a_connect_link_with_the_live_preview(
+    logged_in_page, live_server, connect_host
+):
+    flow = Flow.objects.create(org_name="test-energy", title="spring-2025", region="CAISO")
+    page = logged_in_page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    url = _build_link(page, live_server, flow)
+    assert url == (
+        f"{connect_host}/test-energy/spring-2025/?refId=ada-0001"
+        "&additional_redirect_params=campaign%3Dspring%26state%3Dabc%2520123"
+    )
+    assert Link.objects.get().url == url
+    page.goto(f"{live_server.url}/links/")
+    expect(page.get_by_role("link", name="ada-0001")).to_be_visible()
+    page.get_by_label("Opened").select_option("yes")
+    expect(page.get_by_text("No links match.")).to_be_visible()
+    assert "opened=yes" in page.url
