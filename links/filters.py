@@ -18,7 +18,10 @@ class LinkFilter(django_filters.FilterSet):
     flow = django_filters.ModelChoiceFilter(queryset=Flow.objects.all(), empty_label="All flows")
     kind = django_filters.ChoiceFilter(choices=Link.Kind.choices, empty_label="All kinds")
     campaign = django_filters.ChoiceFilter(
-        field_name="flow__campaign", choices=_campaigns, empty_label="All campaigns"
+        field_name="flow__campaign",
+        label="Campaign",
+        choices=_campaigns,
+        empty_label="All campaigns",
     )
     opened = django_filters.ChoiceFilter(
         label="Opened",
