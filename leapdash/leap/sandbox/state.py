@@ -107,12 +107,20 @@ def open_connection(*, ref_id: str, flow: Flow, now: datetime) -> Connection:
 
 
 def utility_started(
-    connection: Connection, utility_id: str, requested: list[str], now: datetime
+    connection: Connection,
+    utility_id: str,
+    requested: list[str],
+    now: datetime,
+    *,
+    pra_status: str = "NOT_REQUIRED",
+    dr_status: str = "NOT_REQUIRED",
 ) -> None:
-    """The customer picked a utility: it appears as NOT_CONNECTED until the login ends."""
+    """The customer picked a utility: it appears as NOT_CONNECTED until the login ends, and the
+    agreements stop reading NOT_REQUIRED."""
     if not any(u["utility_name"] == UTILITIES[utility_id].name for u in connection.utilities):
         _set_utility(connection, utility_id, utility_id in requested, "NOT_CONNECTED", None, now)
         connection.last_interaction_at = now
+        connection.pra_status, connection.dr_status = pra_status, dr_status
         _save(connection, now)
         webhooks.emit(
             "connect_session.authorization_updated",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api_connections, api_forms, api_meters, api_partner_refs, api_webhooks
+from . import api_connections, api_forms, api_meters, api_partner_refs, api_webhooks, journey
 
 app_name = "sandbox"
 
@@ -36,4 +36,17 @@ api = [
     path("v1.1/webhooks/<str:webhook_id>/test", api_webhooks.webhook_test, name="api-webhook-test"),
 ]
 
-urlpatterns = [path(f"api/{p.pattern}", p.callback, name=p.name) for p in api]
+pages = [
+    path("", journey.index, name="index"),
+    path("connect/<str:org>/<str:title>/", journey.connect_start, name="connect"),
+    path("direct/<str:org>/<str:utility>/getting-started", journey.direct_start, name="direct"),
+    path("s/<uuid:sid>/customer-type/", journey.customer_type, name="customer-type"),
+    path("s/<uuid:sid>/agreements/", journey.agreements, name="agreements"),
+    path("s/<uuid:sid>/utilities/", journey.utilities, name="utilities"),
+    path("s/<uuid:sid>/utility/<str:utility>/", journey.utility_login, name="utility-login"),
+    path("s/<uuid:sid>/error/<str:utility>/<str:code>/", journey.error, name="error"),
+    path("s/<uuid:sid>/finish/", journey.finish, name="finish"),
+    path("thanks/", journey.thanks, name="thanks"),
+]
+
+urlpatterns = [path(f"api/{p.pattern}", p.callback, name=p.name) for p in api] + pages
