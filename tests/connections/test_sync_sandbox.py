@@ -7,6 +7,7 @@ CaptureQueriesContext on the test's connection sees exactly the sync's own queri
 from __future__ import annotations
 
 import threading
+from collections import Counter
 
 import pytest
 from django.db import connection as db
@@ -20,6 +21,7 @@ from connections.tasks import sync_connections_task
 from leapdash.leap.client import LeapClient
 from leapdash.leap.records import parse_connection
 from leapdash.leap.sandbox import models as sandbox
+from leapdash.leap.sandbox.scenarios import SCENARIO_LIST
 from leapdash.leap.sandbox.seeding import seed
 from leapdash.leap.sandbox.state import published_document, refresh_boundary, sandbox_now
 from leapdash.runs.models import SyncRun
@@ -107,6 +109,8 @@ def _assert_same_as_sandbox() -> None:
 
 def test_five_thousand_seeded_connections_sync_exactly_and_a_second_sync_writes_nothing(leap):
     seed(connections=5000, meters=0, seed=11)
+    seeded = set(sandbox.Connection.objects.values_list("scenario", flat=True))
+    assert seeded == {s.name for s in SCENARIO_LIST if s.seed_weight}  # every scenario is in
     per_page: list[int] = []
 
     def run(full: bool) -> SyncCounts:
@@ -123,6 +127,8 @@ def test_five_thousand_seeded_connections_sync_exactly_and_a_second_sync_writes_
                 )
 
     first = run(full=True)
+    verdicts = Counter(Connection.objects.values_list("next_action", flat=True))
+    assert "REVIEW_UNKNOWN" not in verdicts  # every scenario maps onto one of Leap's steps
     assert (first.fetched, first.created, first.updated, first.errors) == (5000, 5000, 0, 0)
     assert first.pages == 10
     _assert_same_as_sandbox()
