@@ -1,11 +1,12 @@
 """Browser: build a link in the form with the live preview, then follow it through the sandbox."""
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
-from links.models import Flow, Link
+from links.models import Flow, LandingVisit, Link
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,9 +34,10 @@ def _build_link(page, live_server, flow):
     url_box = preview.locator("#link-url")
     expect(url_box).to_have_value(re.compile(r"refId=ada-0001"))
     expect(preview.get_by_role("img", name="QR code of the link")).to_be_visible()
+    url = url_box.input_value()
     preview.get_by_role("button", name="Copy").click()
     expect(preview.get_by_role("button", name="Copied")).to_be_visible()
-    url = url_box.input_value()
+    assert page.evaluate("navigator.clipboard.readText()") == url
     page.get_by_role("button", name="Save link").click()
     expect(page.get_by_role("heading", name="Link ada-0001")).to_be_visible()
     return url
@@ -58,3 +60,44 @@ def test_a_program_manager_builds_a_connect_link_with_the_live_preview(
     page.get_by_label("Opened").select_option("yes")
     expect(page.get_by_text("No links match.")).to_be_visible()
     assert "opened=yes" in page.url
+
+
+def test_a_connect_link_goes_through_the_sandbox_and_lands_on_the_thank_you_page(
+    logged_in_page, live_server, connect_host
+):
+    from leapdash.leap.sandbox.models import Flow as SandboxFlow
+
+    # Leap's side of the flow (the sandbox's own model) sends customers to our landing
+    SandboxFlow.objects.create(
+        org_name="test-energy",
+        title="spring-2025",
+        region="CAISO",
+        thank_you_url=f"{live_server.url}/links/done/?flow=spring-2025",
+    )
+    flow = Flow.objects.create(org_name="test-energy", title="spring-2025", region="CAISO")
+    page = logged_in_page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    url = _build_link(page, live_server, flow)
+
+    # the customer opens the link: Leap Connect in the sandbox
+    page.goto(url)
+    page.get_by_label("A home (residential)").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("link", name="Staging Test Utility (CAISO)").click()
+    page.locator("input[name=case][value=residential]").check()
+    page.get_by_role("button", name="Send").click()
+
+    # the final redirect: our landing, with refId and the redirect params intact
+    page.wait_for_url(re.compile(re.escape(f"{live_server.url}/links/done/")))
+    expect(page.get_by_role("heading", name="Thank you!")).to_be_visible()
+    query = parse_qs(urlsplit(page.url).query)
+    assert query == {
+        "flow": ["spring-2025"],
+        "refId": ["ada-0001"],
+        "campaign": ["spring"],
+        "state": ["abc 123"],
+    }
+    visit = LandingVisit.objects.get()
+    assert visit.ref_id == "ada-0001"
+    assert visit.params == {"campaign": "spring", "state": "abc 123"}
+    assert Link.objects.get(ref_id="ada-0001").first_opened_at is not None
