@@ -111,6 +111,9 @@ class Enrollment(models.Model):
     programs = models.JSONField(default=list, blank=True)
     partner_actions = models.JSONField(default=list, blank=True)
     leap_actions = models.JSONField(default=list, blank=True)
+    # what the meter table filters on, copied onto Meter by the sync
+    partner_action_codes = models.JSONField(default=list, blank=True)
+    has_partner_actions = models.BooleanField(default=False)
     is_archived = models.BooleanField(default=False)
     last_modified_at = models.DateTimeField(null=True, blank=True)
     unknown_values = models.JSONField(default=list, blank=True)
@@ -131,6 +134,8 @@ ENROLLMENT_SYNCED_FIELDS = [
     "programs",
     "partner_actions",
     "leap_actions",
+    "partner_action_codes",
+    "has_partner_actions",
     "is_archived",
     "last_modified_at",
     "unknown_values",

@@ -24,6 +24,8 @@ class Migration(migrations.Migration):
                 ('programs', models.JSONField(blank=True, default=list)),
                 ('partner_actions', models.JSONField(blank=True, default=list)),
                 ('leap_actions', models.JSONField(blank=True, default=list)),
+                ('partner_action_codes', models.JSONField(blank=True, default=list)),
+                ('has_partner_actions', models.BooleanField(default=False)),
                 ('is_archived', models.BooleanField(default=False)),
                 ('last_modified_at', models.DateTimeField(blank=True, null=True)),
                 ('unknown_values', models.JSONField(blank=True, default=list)),
