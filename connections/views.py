@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -5,6 +8,7 @@ from django.db.models import Prefetch
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -48,8 +52,10 @@ def connection_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_POST
 def sync_now(request: HtmxHttpRequest) -> HttpResponse:
     """Queue a sync after this request commits; say so politely if one is already running."""
+    # A run still marked running after the task time limit died with its worker: ignore it.
+    cutoff = timezone.now() - timedelta(seconds=settings.SYNC_TASK_TIME_LIMIT)
     running = SyncRun.objects.filter(
-        kind=SyncRun.Kind.CONNECTIONS, status=SyncRun.Status.RUNNING
+        kind=SyncRun.Kind.CONNECTIONS, status=SyncRun.Status.RUNNING, started_at__gte=cutoff
     ).exists()
     if running:
         messages.info(request, "A connections sync is already running; it will pick up changes.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -68,6 +70,16 @@ def test_sync_now_is_refused_politely_while_a_run_is_running(
     assert callbacks == []
     assert "already running" in response.content.decode()
     assert response.status_code == 200
+
+
+def test_a_run_left_running_by_a_dead_worker_does_not_block_sync_now(
+    ops_client, settings, django_capture_on_commit_callbacks
+):
+    long_ago = timezone.now() - timedelta(seconds=settings.SYNC_TASK_TIME_LIMIT + 60)
+    SyncRun.objects.create(kind="connections", status="running", started_at=long_ago)
+    with django_capture_on_commit_callbacks() as callbacks:
+        ops_client.post("/connections/sync/")
+    assert len(callbacks) == 1
 
 
 def test_program_managers_cannot_trigger_a_sync(pm_client):
