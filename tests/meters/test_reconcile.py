@@ -1,0 +1,147 @@
+"""Reconciliation categories, each produced by a sandbox fixture built for it, with exact
+members; the run's counts; a targeted re-run after a fix; partner records from links."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
+
+from leapdash.leap.sandbox.state import advance_clock, sandbox_now
+from links.models import Link
+from meters.models import Category, Meter, PartnerRecord, ReconciliationResult
+from meters.partners import derive_from_links
+from meters.reconcile import reconcile, reconcile_some
+from meters.sync import sync_meters
+
+from .conftest import OVERDUE, set_sandbox_reference, sync_connections_now
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _record(reference: str, expected: int | None = None) -> PartnerRecord:
+    return PartnerRecord.objects.create(reference=reference, expected_meter_count=expected)
+
+
+@pytest.fixture
+def world(leap, customer):
+    """One fixture per category; refIds name the category they are built for."""
+    customer("matched-1")
+    customer("byconn-1")
+    customer("unknown-1")
+    customer("dup-a")
+    customer("dup-b")
+    customer("overdue-1")
+    customer("bad-1", "badlogin")
+    customer("commercial-1", "commercial")
+    advance_clock(24.5)
+    customer("waiting-1")  # completed just now: its meters are a day away
+    sync_connections_now(leap)
+    from leapdash.leap.sandbox import models as sandbox
+
+    sandbox.Meter.objects.filter(partner_reference="overdue-1").delete()
+    meters = {m.partner_reference: str(m.meter_id) for m in sandbox.Meter.objects.all()}
+    set_sandbox_reference(meters["byconn-1"], "byconn-typo")
+    set_sandbox_reference(meters["dup-b"], "dup-a")
+    for reference in ("matched-1", "byconn-1", "dup-a", "overdue-1", "waiting-1", "bad-1"):
+        _record(reference)
+    _record("never-opened-1")
+    _record("commercial-1", expected=5)
+    sync_meters(client=leap, since=None, now=sandbox_now(), overdue_after=OVERDUE)
+
+
+def _members(category: str) -> set[str]:
+    """Meter rows by their first connection reference; partner-record rows by reference."""
+    rows = ReconciliationResult.objects.filter(category=category).select_related("meter")
+    return {r.meter.connection_references[0] if r.meter else r.partner_reference for r in rows}
+
+
+def test_every_category_has_exactly_the_members_built_for_it(world):
+    run = reconcile(now=sandbox_now(), overdue_after=OVERDUE)
+    assert _members(Category.MATCHED) == {"matched-1", "commercial-1"}
+    assert _members(Category.BY_CONNECTION) == {"byconn-1"}
+    assert _members(Category.UNKNOWN_METER) == {"unknown-1"}
+    assert _members(Category.DUPLICATE) == {"dup-a", "dup-b"}
+    assert _members(Category.WAITING) == {"waiting-1"}
+    assert _members(Category.OVERDUE) == {"overdue-1"}
+    assert _members(Category.REENGAGE) == {"bad-1", "never-opened-1"}
+    assert _members(Category.COUNT_MISMATCH) == {"commercial-1"}
+    assert run.counts == {
+        Category.MATCHED: 5,  # 1 residential + 4 commercial meters
+        Category.BY_CONNECTION: 1,
+        Category.UNKNOWN_METER: 1,
+        Category.DUPLICATE: 2,
+        Category.WAITING: 1,
+        Category.OVERDUE: 1,
+        Category.REENGAGE: 2,
+        Category.COUNT_MISMATCH: 1,
+    }
+
+
+def test_each_row_says_why_and_what_to_do(world):
+    reconcile(now=sandbox_now(), overdue_after=OVERDUE)
+    by_connection = ReconciliationResult.objects.get(category=Category.BY_CONNECTION)
+    assert by_connection.partner_reference == "byconn-typo"
+    assert by_connection.suggested_reference == "byconn-1"
+    assert by_connection.partner_record.reference == "byconn-1"
+    mismatch = ReconciliationResult.objects.get(category=Category.COUNT_MISMATCH)
+    assert mismatch.reason == "Expected 5 meters; Leap has 4 with this reference."
+    never = ReconciliationResult.objects.get(partner_reference="never-opened-1")
+    assert "link never opened" in never.reason
+    assert all(r.reason for r in ReconciliationResult.objects.all())
+    fixes = ReconciliationResult.objects.exclude(category=Category.MATCHED)
+    assert all(r.suggested_fix for r in fixes)
+
+
+def test_a_new_run_replaces_the_results_and_keeps_the_counts_of_both(world):
+    first = reconcile(now=sandbox_now(), overdue_after=OVERDUE)
+    _record("unknown-1")
+    second = reconcile(now=sandbox_now(), overdue_after=OVERDUE)
+    assert set(ReconciliationResult.objects.values_list("run", flat=True)) == {second.pk}
+    assert first.counts[Category.UNKNOWN_METER] == 1
+    assert second.counts[Category.UNKNOWN_METER] == 0
+    assert second.counts[Category.MATCHED] == 6
+
+
+def test_the_pass_runs_a_fixed_number_of_queries_whatever_the_data(world):
+    with CaptureQueriesContext(db) as small:
+        reconcile(now=sandbox_now(), overdue_after=OVERDUE)
+    for n in range(50):
+        _record(f"extra-{n:03d}", expected=2)
+    with CaptureQueriesContext(db) as large:
+        reconcile(now=sandbox_now(), overdue_after=OVERDUE)
+    assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_a_targeted_rerun_moves_a_fixed_meter_to_matched(world):
+    reconcile(now=sandbox_now(), overdue_after=OVERDUE)
+    meter = Meter.objects.get(partner_reference="byconn-typo")
+    Meter.objects.filter(pk=meter.pk).update(partner_reference="byconn-1")
+    reconcile_some(
+        meter_ids=[meter.pk],
+        references=["byconn-typo", "byconn-1"],
+        now=sandbox_now(),
+        overdue_after=OVERDUE,
+    )
+    assert ReconciliationResult.objects.get(meter=meter).category == Category.MATCHED
+    assert _members(Category.BY_CONNECTION) == set()
+    assert _members(Category.MATCHED) == {"matched-1", "commercial-1", "byconn-1"}
+    run = ReconciliationResult.objects.first().run
+    assert run.counts[Category.MATCHED] == 6
+    assert run.counts[Category.BY_CONNECTION] == 0
+
+
+@pytest.mark.django_db
+def test_links_become_partner_records_without_overwriting_csv_ones():
+    for ref in ("link-1", "link-2", "csv-1"):
+        Link.objects.create(org_name="o", ref_id=ref, customer_name=f"name {ref}", url="u")
+    Link.objects.create(org_name="other", ref_id="link-1", customer_name="name link-1", url="u")
+    PartnerRecord.objects.create(reference="csv-1", name="From the CSV", expected_meter_count=2)
+    assert derive_from_links() == 2
+    assert derive_from_links() == 0
+    records = {p.reference: (p.name, p.source) for p in PartnerRecord.objects.all()}
+    assert records == {
+        "link-1": ("name link-1", "link"),
+        "link-2": ("name link-2", "link"),
+        "csv-1": ("From the CSV", "csv"),
+    }
