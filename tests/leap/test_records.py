@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import copy
 import pickle
+from collections.abc import Iterator
 from dataclasses import FrozenInstanceError
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+import yaml
 
 from leapdash.leap.records import (
     RecordError,
@@ -302,3 +305,65 @@ def test_unknown_enrollment_statuses_are_kept_and_flagged():
 )
 def test_partner_reference_rule_matches_the_meters_api(value, valid):
     assert is_valid_partner_reference(value) is valid
+
+
+# --- every example in Leap's published OpenAPI files (tests/contracts/) ----------------------
+
+CONTRACTS = Path(__file__).resolve().parent.parent / "contracts"
+
+
+class _TimestampsAsText(yaml.SafeLoader):
+    """Keep timestamps as the strings Leap sends (YAML would turn them into datetimes)."""
+
+
+_TimestampsAsText.yaml_implicit_resolvers = {
+    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _examples(node: object) -> Iterator[object]:
+    """Every example value anywhere in an OpenAPI document."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "example":
+                yield value
+            elif key == "examples" and isinstance(value, dict):
+                yield from (
+                    v["value"] for v in value.values() if isinstance(v, dict) and "value" in v
+                )
+            yield from _examples(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _examples(item)
+
+
+def _meter_objects(filename: str) -> list[dict]:
+    """The example meters of a contract: single meters and the items of `meters` lists."""
+    document = yaml.load((CONTRACTS / filename).read_text(), Loader=_TimestampsAsText)
+    found = []
+    for example in _examples(document):
+        if isinstance(example, dict) and isinstance(example.get("meters"), list):
+            found.extend(example["meters"])
+        elif isinstance(example, dict) and "meter_id" in example and "audit" in example:
+            found.append(example)
+    return found
+
+
+def test_every_meter_example_of_the_meters_contract_parses():
+    meters = _meter_objects("leap-meters-v2.yml")
+    assert len(meters) >= 4  # MeterDetailsResponse, ReadMeter, ListMeterDetailsResponse ×2
+    for obj in meters:
+        record = parse_meter(obj)
+        assert record.unknown_values == ()
+        assert record.created_at.tzinfo == UTC
+
+
+def test_every_meter_example_of_the_enrollments_contract_parses():
+    meters = _meter_objects("leap-enrollments-v2.yml")
+    assert len(meters) >= 8
+    for obj in meters:
+        record = parse_enrollment(obj)
+        assert record.unknown_values == ()
+        assert record.global_status in {"ACTIVE", "ELIGIBLE"}
+        assert parse_meter(obj).meter_id == record.meter_id
