@@ -1,0 +1,118 @@
+"""Reference fixes through Leap's API (the sandbox over real HTTP): per-meter outcomes,
+audit rows for every attempt, nothing local changes for a refused one, reruns are harmless."""
+
+from __future__ import annotations
+
+import pytest
+
+from leapdash.leap.sandbox import models as sandbox
+from leapdash.leap.sandbox.state import advance_clock, sandbox_now
+from meters import fixes
+from meters.models import Category, Meter, PartnerRecord, ReconciliationResult, ReferenceChange
+from meters.reconcile import reconcile
+from meters.sync import sync_meters
+from tests.factories import UserFactory
+
+from .conftest import OVERDUE, set_sandbox_reference, sync_connections_now
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def meters(leap, customer):
+    """Four residential customers whose meters carry a typo'd reference, and one taken one."""
+    for n in range(4):
+        customer(f"fix-{n}")
+    customer("taken-1")
+    advance_clock(24.5)
+    for meter in sandbox.Meter.objects.exclude(partner_reference="taken-1"):
+        set_sandbox_reference(str(meter.meter_id), meter.partner_reference + "-typo")
+    sync_connections_now(leap)
+    sync_meters(client=leap, since=None, now=sandbox_now(), overdue_after=OVERDUE)
+    return {m.partner_reference: m for m in Meter.objects.all()}
+
+
+def _apply(leap, pairs, user=None):
+    return fixes.apply(
+        client=leap,
+        pairs=pairs,
+        user_id=user.pk if user else None,
+        now=sandbox_now(),
+        overdue_after=OVERDUE,
+    )
+
+
+def _leap_reference(meter: Meter) -> str:
+    return sandbox.Meter.objects.get(meter_id=meter.meter_id).partner_reference
+
+
+def test_a_bulk_fix_with_one_duplicate_applies_the_rest_and_reports_the_one(leap, meters):
+    user = UserFactory(username="fixer")
+    pairs = [(meters[f"fix-{n}-typo"], f"fix-{n}") for n in range(3)]
+    pairs.append((meters["fix-3-typo"], "taken-1"))  # another meter holds it at Leap
+    outcome = {f.meter.meter_id: (f.status, f.message) for f in _apply(leap, pairs, user)}
+
+    duplicate = meters["fix-3-typo"]
+    assert outcome.pop(duplicate.meter_id) == (
+        "failed",
+        "DUPLICATE_REF_ID: Another meter at Leap already holds this reference.",
+    )
+    assert set(outcome.values()) == {("applied", "Leap applied the new reference.")}
+    for n in range(3):
+        meter = Meter.objects.get(pk=meters[f"fix-{n}-typo"].pk)
+        assert meter.partner_reference == f"fix-{n}" == _leap_reference(meter)
+    duplicate.refresh_from_db()
+    assert duplicate.partner_reference == "fix-3-typo" == _leap_reference(duplicate)
+
+    audit = {c.meter_id: c for c in ReferenceChange.objects.all()}
+    assert len(audit) == 4
+    refused = audit[duplicate.pk]
+    assert (refused.status, refused.leap_title, refused.old_reference, refused.new_reference) == (
+        ReferenceChange.Status.FAILED,
+        "DUPLICATE_REF_ID",
+        "fix-3-typo",
+        "taken-1",
+    )
+    assert all(c.by == user and c.finished_at for c in audit.values())
+    assert {c.status for k, c in audit.items() if k != duplicate.pk} == {"applied"}
+
+
+def test_a_single_fix_reports_leaps_409_and_404_per_meter(leap, meters):
+    [conflict] = _apply(leap, [(meters["fix-0-typo"], "taken-1")])
+    assert conflict.status == "failed"
+    assert conflict.message.startswith("DUPLICATE_REF_ID")
+    gone = meters["fix-1-typo"]
+    sandbox.Meter.objects.filter(meter_id=gone.meter_id).delete()
+    [missing] = _apply(leap, [(gone, "fix-1")])
+    assert (missing.status, missing.message) == (
+        "failed",
+        "Meter not found: Leap does not know this meter (removed, or another environment).",
+    )
+    change = ReferenceChange.objects.get(meter=gone)
+    assert change.leap_response["status"] == 404
+    assert Meter.objects.get(pk=gone.pk).partner_reference == "fix-1-typo"
+
+
+def test_invalid_references_are_refused_before_leap_and_reruns_change_nothing(leap, meters):
+    meter = meters["fix-0-typo"]
+    [bad] = _apply(leap, [(meter, "no/slashes")])
+    assert bad.status == "invalid"
+    assert "/" in bad.message
+    assert not ReferenceChange.objects.exists()
+
+    [first] = _apply(leap, [(meter, "fix-0")])
+    meter.refresh_from_db()
+    [again] = _apply(leap, [(meter, "fix-0")])
+    assert (first.status, again.status) == ("applied", "unchanged")
+    assert ReferenceChange.objects.count() == 1
+    assert _leap_reference(meter) == "fix-0"
+
+
+def test_a_fix_moves_the_reconciliation_row_to_matched(leap, meters):
+    PartnerRecord.objects.create(reference="fix-0")
+    reconcile(now=sandbox_now(), overdue_after=OVERDUE)
+    meter = meters["fix-0-typo"]
+    assert ReconciliationResult.objects.get(meter=meter).category == Category.BY_CONNECTION
+    _apply(leap, [(meter, "fix-0")])
+    assert ReconciliationResult.objects.get(meter=meter).category == Category.MATCHED
+    assert not ReconciliationResult.objects.filter(partner_reference="fix-0", meter=None).exists()
