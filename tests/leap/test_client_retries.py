@@ -63,6 +63,25 @@ def test_a_huge_retry_after_is_capped(leap_http, sleeps):
     assert sleeps == [60.0]
 
 
+def test_an_unreadable_retry_after_falls_back_to_backoff(client, leap_http, sleeps):
+    leap_http.get(CONNECTIONS, status=429, headers={"Retry-After": "soon-ish"}, body="")
+    leap_http.get(CONNECTIONS, body=OK_PAGE)
+
+    list(client.iter_connections())
+
+    assert len(sleeps) == 1
+    assert 0.5 <= sleeps[0] <= 1.0
+
+
+def test_a_503_with_retry_after_waits_as_asked(client, leap_http, sleeps):
+    leap_http.get(CONNECTIONS, status=503, headers={"Retry-After": "11"}, body="")
+    leap_http.get(CONNECTIONS, body=OK_PAGE)
+
+    list(client.iter_connections())
+
+    assert sleeps == [11.0]
+
+
 def test_429_that_never_ends_raises_rate_limited_after_the_retries(client, leap_http, sleeps):
     for _ in range(4):
         leap_http.get(CONNECTIONS, status=429, headers={"Retry-After": "2"}, body="")
