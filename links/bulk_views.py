@@ -112,7 +112,8 @@ def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             "Upload the file again to see the current state.",
         )
         return redirect("links:batch", pk=batch.pk)
-    messages.success(request, f"{created:,} links created. Download the results for their URLs.")
+    noun = "link" if created == 1 else "links"
+    messages.success(request, f"{created:,} {noun} created. Download the results for their URLs.")
     return redirect("links:batch", pk=batch.pk)
 
 

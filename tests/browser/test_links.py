@@ -101,3 +101,43 @@ def test_a_connect_link_goes_through_the_sandbox_and_lands_on_the_thank_you_page
     assert visit.ref_id == "ada-0001"
     assert visit.params == {"campaign": "spring", "state": "abc 123"}
     assert Link.objects.get(ref_id="ada-0001").first_opened_at is not None
+
+
+def test_a_csv_import_is_previewed_with_row_errors_then_confirmed(
+    logged_in_page, live_server, connect_host, tmp_path
+):
+    flow = Flow.objects.create(org_name="test-energy", title="spring-2025", region="CAISO")
+    csv_file = tmp_path / "customers.csv"
+    csv_file.write_text(
+        "ref_id,name,email,utility,customer_type\n"
+        "cust-1,Ada,ada@example.com,pge,\n"
+        "bad/1,Bob,bob@example.com,,\n"
+        "cust-3,Cy,not-mail,,\n"
+    )
+    page = logged_in_page
+    page.goto(f"{live_server.url}/links/import/")
+    page.get_by_label("Flow").select_option(str(flow.pk))
+    page.get_by_label("CSV file").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Check file").click()
+    expect(page.get_by_role("heading", name="Import customers.csv")).to_be_visible()
+    errors = page.locator("table.errors tbody tr")
+    expect(errors).to_have_count(2)
+    expect(errors.nth(0)).to_contain_text("The refId contains /")
+    expect(errors.nth(1)).to_contain_text("not-mail is not an email address.")
+    assert not Link.objects.exists()
+    page.get_by_role("button", name="Create 1 link").click()
+    expect(page.get_by_text("1 link created.")).to_be_visible()
+    assert list(Link.objects.values_list("ref_id", flat=True)) == ["cust-1"]
+
+
+def test_an_unreadable_csv_is_explained_in_place(logged_in_page, live_server, tmp_path):
+    flow = Flow.objects.create(org_name="test-energy", title="spring-2025", region="CAISO")
+    csv_file = tmp_path / "wrong.csv"
+    csv_file.write_text("id;customer\n1;Ada\n")
+    page = logged_in_page
+    page.goto(f"{live_server.url}/links/import/")
+    page.get_by_label("Flow").select_option(str(flow.pk))
+    page.get_by_label("CSV file").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Check file").click()
+    expect(page.get_by_text("The file has no ref_id, name, email columns.")).to_be_visible()
+    assert page.url == f"{live_server.url}/links/import/"
