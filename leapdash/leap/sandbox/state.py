@@ -175,13 +175,14 @@ def record_attempt(
     now: datetime,
 ) -> list[Meter]:
     """A utility login ended with `scenario`: update the connection, schedule its meters."""
-    if scenario.other_utility:
-        # the customer connected elsewhere: the requested utility stays unconnected
-        for other in requested or _others(utility_id, 1):
-            if other != utility_id:
-                _set_utility(connection, other, True, "NOT_CONNECTED", None, now)
-    if scenario.second_required:
-        for other in _others(utility_id, 1):
+    # Requested utilities the customer has not connected show as NOT_CONNECTED and required,
+    # so that connecting only another utility leaves the connection PARTIAL (as Leap does).
+    missing = [u for u in requested if u != utility_id]
+    if (scenario.other_utility and not missing) or scenario.second_required:
+        missing += _others(utility_id, 1)
+    present = {u["utility_name"] for u in connection.utilities}
+    for other in dict.fromkeys(missing):
+        if UTILITIES[other].name not in present:
             _set_utility(connection, other, True, "NOT_CONNECTED", None, now)
     required = utility_id in requested and not scenario.other_utility
     _set_utility(
