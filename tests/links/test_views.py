@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -221,7 +222,7 @@ def test_filters_by_flow_kind_campaign_opened_and_created_range(pm_client, make_
     make_link(other, ref_id="autumn-1")
     make_link(None, ref_id="direct-1", utility="pge")
     old = make_link(flow, ref_id="old-1")
-    Link.objects.filter(pk=old.pk).update(created_at=timezone.now() - timezone.timedelta(days=40))
+    Link.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
 
     def refs(query):
         response = pm_client.get("/links/?" + query, headers={"HX-Request": "true"})
@@ -232,7 +233,7 @@ def test_filters_by_flow_kind_campaign_opened_and_created_range(pm_client, make_
     assert refs("campaign=autumn") == {"autumn-1"}
     assert refs("opened=yes") == {opened.ref_id}
     assert refs(f"opened=no&flow={flow.pk}") == {"never-1", "old-1"}
-    since = (timezone.now() - timezone.timedelta(days=7)).date().isoformat()
+    since = (timezone.now() - timedelta(days=7)).date().isoformat()
     assert "old-1" not in refs(f"created_after={since}")
     assert refs(f"created_before={since}") == {"old-1"}
     assert refs("q=AUTUMN") == {"autumn-1"}
