@@ -31,12 +31,9 @@ class Fix:
 
     meter: Meter
     new: str
+    old: str = ""  # the reference before the change
     status: str = "ready"  # ready | unchanged | invalid | applied | failed
     message: str = ""
-
-    @property
-    def old(self) -> str:
-        return self.meter.partner_reference
 
     @property
     def ok(self) -> bool:
@@ -48,7 +45,7 @@ def preview(pairs: Sequence[tuple[Meter, str]]) -> list[Fix]:
     fixes = []
     for meter, new in pairs:
         new = new.strip()
-        fix = Fix(meter, new)
+        fix = Fix(meter, new, old=meter.partner_reference)
         problems = ref_id_problems(new)
         if problems:
             fix.status, fix.message = "invalid", " ".join(problems)

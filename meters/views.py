@@ -1,11 +1,156 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""Meter pages: the meters table, a meter's detail, the overdue list, and reference fixes."""
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from connections.models import Connection
+from connections.status import Action
 from leapdash.accounts.roles import dashboard_view
+from leapdash.htmx import HtmxHttpRequest, is_partial
+from leapdash.leap.client import LeapClient
+from links.csvs import csv_response
+
+from . import fixes
+from .filters import MeterFilter
+from .models import Category, Enrollment, Meter, ReconciliationResult, ReferenceChange
+
+PAGE_SIZE = 50
+EXPORT_HEADER = [
+    "meter_id",
+    "partner_reference",
+    "connection_references",
+    "region",
+    "classification",
+    "meter_type",
+    "utility",
+    "service_account_number",
+    "customer",
+    "address",
+    "enrollment_status",
+    "required_actions",
+    "archived",
+    "created_at",
+]
+
+
+def _meters(request: HtmxHttpRequest) -> tuple[MeterFilter, QuerySet[Meter]]:
+    category = ReconciliationResult.objects.filter(meter=OuterRef("pk")).values("category")[:1]
+    rows = Meter.objects.defer("raw").annotate(reconciliation_category=Subquery(category))
+    filterset = MeterFilter(request.GET, queryset=rows)
+    return filterset, filterset.qs.order_by("-created_at", "pk")
 
 
 @dashboard_view
 @require_GET
-def meter_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "meters/list.html")
+@vary_on_headers("HX-Request")
+def meter_list(request: HtmxHttpRequest) -> HttpResponse:
+    filterset, rows = _meters(request)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = dict(Category.choices)
+    for meter in page.object_list:
+        meter.reconciliation_label = labels.get(meter.reconciliation_category or "", "")
+    template = "meters/_table.html" if is_partial(request) else "meters/list.html"
+    return render(request, template, {"filter": filterset, "page": page})
+
+
+@dashboard_view
+@require_GET
+def meter_export(request: HtmxHttpRequest) -> HttpResponse:
+    _, rows = _meters(request)
+
+    def lines() -> Iterator[list[object]]:
+        for m in rows.iterator(chunk_size=2000):
+            yield [
+                m.meter_id,
+                m.partner_reference,
+                " ".join(m.connection_references),
+                m.transmission_region,
+                m.customer_classification,
+                m.meter_type,
+                m.utility_name,
+                m.service_account_number,
+                m.customer_name,
+                m.service_address,
+                m.global_enrollment_status,
+                " ".join(m.required_action_codes),
+                "yes" if m.is_archived else "no",
+                m.created_at.isoformat(),
+            ]
+
+    return csv_response("meters.csv", EXPORT_HEADER, lines())
+
+
+@dashboard_view
+@require_GET
+def meter_detail(request: HtmxHttpRequest, meter_id: str) -> HttpResponse:
+    meter = get_object_or_404(Meter, meter_id=meter_id)
+    context = {
+        "meter": meter,
+        "enrollment": Enrollment.objects.filter(meter_id=meter.meter_id).first(),
+        "changes": ReferenceChange.objects.filter(meter=meter).select_related("by")[:100],
+        "results": ReconciliationResult.objects.filter(meter=meter),
+    }
+    return render(request, "meters/detail.html", context)
+
+
+@dashboard_view
+@require_GET
+@vary_on_headers("HX-Request")
+def overdue_list(request: HtmxHttpRequest) -> HttpResponse:
+    """Completed connections still without meters past the threshold."""
+    rows = (
+        Connection.objects.filter(next_action=Action.METERS_OVERDUE)
+        .select_related("link")
+        .order_by("last_interaction_at", "pk")
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "hours": settings.METERS_OVERDUE_HOURS}
+    template = "meters/_overdue_table.html" if is_partial(request) else "meters/overdue.html"
+    return render(request, template, context)
+
+
+def _posted_pairs(request: HtmxHttpRequest) -> list[tuple[Meter, str]]:
+    """`fix` values "<meter pk>:<reference>" (checkboxes), or `meter` + `reference` (a form)."""
+    wanted: dict[int, str] = {}
+    for value in request.POST.getlist("fix"):
+        pk, _, reference = value.partition(":")
+        if pk.isdigit():
+            wanted[int(pk)] = reference
+    meter_pk = request.POST.get("meter", "")
+    if meter_pk.isdigit():
+        wanted[int(meter_pk)] = request.POST.get("reference", "")
+    meters = Meter.objects.defer("raw").in_bulk(list(wanted))
+    return [(meters[pk], ref) for pk, ref in wanted.items() if pk in meters]
+
+
+@dashboard_view
+@require_POST
+def fix_references(request: HtmxHttpRequest) -> HttpResponse:
+    """Preview the changes; with `confirm`, send them to Leap and show each meter's outcome."""
+    pairs = _posted_pairs(request)
+    if request.POST.get("confirm") != "1" or not pairs:
+        previewed = fixes.preview(pairs)
+        return render(
+            request,
+            "meters/fix_preview.html",
+            {"fixes": previewed, "sendable": any(f.status == "ready" for f in previewed)},
+        )
+    done = fixes.apply(
+        client=LeapClient.from_settings(),
+        pairs=pairs,
+        user_id=request.user.pk,
+        now=timezone.now(),
+        overdue_after=timedelta(hours=settings.METERS_OVERDUE_HOURS),
+    )
+    return render(request, "meters/fix_result.html", {"fixes": done})

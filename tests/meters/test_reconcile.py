@@ -83,6 +83,7 @@ def test_each_row_says_why_and_what_to_do(world):
     by_connection = ReconciliationResult.objects.get(category=Category.BY_CONNECTION)
     assert by_connection.partner_reference == "byconn-typo"
     assert by_connection.suggested_reference == "byconn-1"
+    assert by_connection.partner_record is not None
     assert by_connection.partner_record.reference == "byconn-1"
     mismatch = ReconciliationResult.objects.get(category=Category.COUNT_MISMATCH)
     assert mismatch.reason == "Expected 5 meters; Leap has 4 with this reference."
@@ -126,7 +127,7 @@ def test_a_targeted_rerun_moves_a_fixed_meter_to_matched(world):
     assert ReconciliationResult.objects.get(meter=meter).category == Category.MATCHED
     assert _members(Category.BY_CONNECTION) == set()
     assert _members(Category.MATCHED) == {"matched-1", "commercial-1", "byconn-1"}
-    run = ReconciliationResult.objects.first().run
+    run = ReconciliationResult.objects.get(meter=meter).run
     assert run.counts[Category.MATCHED] == 6
     assert run.counts[Category.BY_CONNECTION] == 0
 

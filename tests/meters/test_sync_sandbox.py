@@ -42,7 +42,7 @@ def test_meters_of_completed_connections_arrive_after_a_day_and_flip_the_connect
     advance_clock(24.5)
     counts = _sync(leap)
 
-    by_ref = {}
+    by_ref: dict[str, list[Meter]] = {}
     for meter in Meter.objects.all():
         by_ref.setdefault(meter.partner_reference, []).append(meter)
     assert {ref: len(ms) for ref, ms in by_ref.items()} == {"res-0001": 1, "com-0001": 4}

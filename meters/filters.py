@@ -1,0 +1,86 @@
+"""The GET filter forms behind the meters table (and its CSV export)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from leapdash.leap.records import (
+    CUSTOMER_CLASSIFICATIONS,
+    ENROLLMENT_STATUSES,
+    TRANSMISSION_REGIONS,
+)
+
+from .models import Category, Meter, ReconciliationResult
+
+
+def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(v, v.replace("_", " ").capitalize()) for v in values]
+
+
+def _utilities() -> list[tuple[str, str]]:
+    names = Meter.objects.exclude(utility_name="").values_list("utility_name", flat=True)
+    return [(n, n) for n in sorted(set(names.distinct()))]
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class MeterFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Search", method="search")
+    transmission_region = django_filters.ChoiceFilter(
+        label="Region", choices=_choices(TRANSMISSION_REGIONS), empty_label="All regions"
+    )
+    customer_classification = django_filters.ChoiceFilter(
+        label="Classification", choices=_choices(CUSTOMER_CLASSIFICATIONS), empty_label="All"
+    )
+    global_enrollment_status = django_filters.ChoiceFilter(
+        label="Enrollment", choices=_choices(ENROLLMENT_STATUSES), empty_label="All"
+    )
+    actions = django_filters.ChoiceFilter(
+        label="Action required", choices=YES_NO, empty_label="Any", method="filter_actions"
+    )
+    utility_name = django_filters.ChoiceFilter(
+        label="Utility", choices=_utilities, empty_label="All utilities"
+    )
+    archived = django_filters.ChoiceFilter(
+        label="Archived", choices=YES_NO, empty_label="Any", method="filter_archived"
+    )
+    reconciliation = django_filters.ChoiceFilter(
+        label="Reconciliation",
+        choices=Category.choices,
+        empty_label="Any",
+        method="filter_reconciliation",
+    )
+
+    class Meta:
+        model = Meter
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet[Meter], name: str, value: Any) -> QuerySet[Meter]:
+        value = str(value).strip()
+        if not value:
+            return queryset
+        # exact matches use the unique and b-tree indexes; a prefix on the reference too
+        return queryset.filter(
+            Q(meter_id=value)
+            | Q(partner_reference__startswith=value)
+            | Q(service_account_number=value)
+            | Q(connection_refs__ref_id=value)
+        ).distinct()
+
+    def filter_actions(self, queryset: QuerySet[Meter], name: str, value: Any) -> QuerySet[Meter]:
+        return queryset.filter(has_required_actions=value == "yes") if value else queryset
+
+    def filter_archived(self, queryset: QuerySet[Meter], name: str, value: Any) -> QuerySet[Meter]:
+        return queryset.filter(is_archived=value == "yes") if value else queryset
+
+    def filter_reconciliation(
+        self, queryset: QuerySet[Meter], name: str, value: Any
+    ) -> QuerySet[Meter]:
+        if not value:
+            return queryset
+        found = ReconciliationResult.objects.filter(meter=OuterRef("pk"), category=value)
+        return queryset.filter(Exists(found))

@@ -1,0 +1,180 @@
+"""Reconciliation pages (categories as tabs, CSV export, run button) and partner records
+(CSV upload with preview and all-or-nothing import, records derived from links)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from leapdash.accounts.roles import dashboard_view
+from leapdash.htmx import HtmxHttpRequest, is_partial
+from links.csvs import csv_response
+
+from .models import Category, PartnerImport, PartnerRecord, ReconciliationResult
+from .partners import (
+    FileProblem,
+    ImportRefused,
+    derive_from_links,
+    import_partner_records,
+    parse_partner_csv,
+)
+from .reconcile import latest_run
+from .tasks import reconcile_task
+
+PAGE_SIZE = 50
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def _category(request: HtmxHttpRequest) -> str:
+    value = request.GET.get("category", "")
+    return value if value in Category.values else Category.BY_CONNECTION
+
+
+def _results(category: str) -> QuerySet[ReconciliationResult]:
+    return (
+        ReconciliationResult.objects.filter(category=category)
+        .select_related("meter", "partner_record")
+        .defer("meter__raw")
+        .order_by("partner_reference", "pk")
+    )
+
+
+@dashboard_view
+@require_GET
+@vary_on_headers("HX-Request")
+def reconciliation(request: HtmxHttpRequest) -> HttpResponse:
+    category = _category(request)
+    run = latest_run()
+    counts = run.counts if run else {}
+    tabs = [(value, label, counts.get(value, 0)) for value, label in Category.choices]
+    page = Paginator(_results(category), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "run": run,
+        "tabs": tabs,
+        "category": category,
+        "category_label": Category(category).label,
+        "page": page,
+        "fixable": category in (Category.BY_CONNECTION, Category.DUPLICATE, Category.UNKNOWN_METER),
+    }
+    template = "meters/_results.html" if is_partial(request) else "meters/reconciliation.html"
+    return render(request, template, context)
+
+
+@dashboard_view
+@require_GET
+def reconciliation_export(request: HtmxHttpRequest) -> HttpResponse:
+    category = _category(request)
+    rows = ReconciliationResult.objects.filter(category=category).order_by(
+        "partner_reference", "pk"
+    )
+    values = rows.values_list(
+        "category",
+        "partner_reference",
+        "meter__meter_id",
+        "partner_record__reference",
+        "reason",
+        "suggested_reference",
+        "suggested_fix",
+    )
+
+    def lines() -> Iterator[tuple[object, ...]]:
+        yield from values.iterator(chunk_size=2000)
+
+    header = [
+        "category",
+        "partner_reference",
+        "meter_id",
+        "partner_record",
+        "reason",
+        "suggested_reference",
+        "suggested_fix",
+    ]
+    return csv_response(f"reconciliation-{category}.csv", header, lines())
+
+
+@dashboard_view
+@require_POST
+def reconciliation_run(request: HtmxHttpRequest) -> HttpResponse:
+    user_id = request.user.pk
+    transaction.on_commit(lambda: reconcile_task.delay(user_id))
+    messages.success(request, "Reconciliation queued; the counts update when it finishes.")
+    return HttpResponseRedirect(reverse("meters:reconciliation"))
+
+
+@dashboard_view
+@require_GET
+@vary_on_headers("HX-Request")
+def partner_list(request: HtmxHttpRequest) -> HttpResponse:
+    rows = PartnerRecord.objects.order_by("reference", "pk")
+    search = request.GET.get("q", "").strip()
+    if search:
+        rows = rows.filter(reference__startswith=search)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "meters/_partners_table.html" if is_partial(request) else "meters/partners.html"
+    return render(request, template, {"page": page, "q": search})
+
+
+@dashboard_view
+@require_POST
+def partner_upload(request: HtmxHttpRequest) -> HttpResponse:
+    upload = request.FILES.get("file")
+    if upload is None or upload.file is None:
+        messages.error(request, "Choose a CSV file to upload.")
+        return HttpResponseRedirect(reverse("meters:partners"))
+    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+        messages.error(request, "The file is larger than 20 MB: split it.")
+        return HttpResponseRedirect(reverse("meters:partners"))
+    try:
+        parsed = parse_partner_csv(upload.file)
+    except FileProblem as exc:
+        messages.error(request, str(exc))
+        return HttpResponseRedirect(reverse("meters:partners"))
+    batch = PartnerImport.objects.create(
+        filename=(upload.name or "")[:255],
+        rows=parsed.rows,
+        errors=parsed.errors,
+        total_rows=parsed.total,
+        created_by_id=request.user.pk,
+    )
+    return HttpResponseRedirect(reverse("meters:partner_import", args=[batch.pk]))
+
+
+@dashboard_view
+@require_GET
+def partner_import(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(PartnerImport, pk=pk)
+    return render(
+        request,
+        "meters/partner_import.html",
+        {"batch": batch, "sample": batch.rows[:20], "errors": batch.errors[:200]},
+    )
+
+
+@dashboard_view
+@require_POST
+def partner_import_confirm(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(PartnerImport, pk=pk)
+    try:
+        count = import_partner_records(batch)
+    except ImportRefused as exc:
+        messages.error(request, str(exc))
+        return HttpResponseRedirect(reverse("meters:partner_import", args=[batch.pk]))
+    messages.success(request, f"{count} partner records imported. Run a reconciliation to match.")
+    return HttpResponseRedirect(reverse("meters:partners"))
+
+
+@dashboard_view
+@require_POST
+def partner_from_links(request: HtmxHttpRequest) -> HttpResponse:
+    count = derive_from_links()
+    messages.success(request, f"{count} partner records added from links.")
+    return HttpResponseRedirect(reverse("meters:partners"))
