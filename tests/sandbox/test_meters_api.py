@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -59,7 +60,7 @@ def test_meters_stay_hidden_until_their_delay_has_passed(api, flow):
 def test_each_filter_selects_the_matching_meters(api, meters):
     some = meters[:3]
     m = meters[0]
-    cases = [
+    cases: list[tuple[dict[str, Any], list[Meter]]] = [
         ({"meter_ids": [str(x.meter_id) for x in some]}, some),
         (
             {"partner_references": [m.partner_reference]},
