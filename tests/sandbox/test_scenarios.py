@@ -97,3 +97,12 @@ def test_the_uapi_test_username_selects_the_same_outcome(client, flow, scenario)
         assert "/error/" not in response["Location"]
     else:
         assert response["Location"].endswith(f"/error/{utility}/{scenario.error_code}/")
+
+
+def test_the_readme_documents_every_scenario():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Leap sandbox", 1)[1]
+    for scenario in SCENARIO_LIST:
+        assert f"| `{scenario.name}`" in section, scenario.name
