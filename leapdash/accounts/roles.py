@@ -12,7 +12,7 @@ from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 
 PROGRAM_MANAGERS = "Program managers"
 OPS = "Ops"
@@ -23,7 +23,7 @@ ROLES = (PROGRAM_MANAGERS, OPS)
 PRODUCT_APPS = ("links", "connections", "meters", "runs")
 PROGRAM_MANAGER_PERMISSIONS = ("view_",)
 
-V = TypeVar("V", bound=Callable[..., HttpResponse])
+V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
 
 def user_roles(user: AbstractBaseUser | AnonymousUser) -> set[str]:
@@ -48,7 +48,7 @@ def _require(roles: Iterable[str]) -> Callable[[V], V]:
 
     def decorator(view: V) -> V:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not user_roles(request.user) & allowed:
                 raise PermissionDenied("Your account has no role that may open this page.")
             return view(request, *args, **kwargs)
