@@ -46,7 +46,8 @@ def test_the_searches_the_sync_uses_match_leaps_schemas(
     )
     assert response.status_code == 200
     body = response.json()
-    assert len(body["meters"]) == 3 and body["next_page_token"]
+    assert len(body["meters"]) == 3
+    assert body["next_page_token"]
     if schema is None:
         spec = yaml.safe_load((CONTRACTS / spec_file).read_text())
         post = spec["paths"][path]["post"]["responses"]["200"]["content"]["application/json"]
