@@ -19,7 +19,8 @@ DEMO_FLOWS: tuple[tuple[str, str, list[str], bool], ...] = (
     ("home-battery", "CAISO", [], False),
     ("ny-demand-response", "NYISO", [], False),
 )
-DEMO_THANK_YOU_URL = "http://127.0.0.1:8000/links/done/"
+# leapdash's own landing page (links:done) names the flow in `flow`
+DEMO_THANK_YOU_URL = "http://127.0.0.1:8000/links/done/?flow={title}"
 
 
 def demo(stdout: Any = None) -> None:
@@ -34,7 +35,7 @@ def demo(stdout: Any = None) -> None:
                     "region": region,
                     "default_requested": requested,
                     "dr_agreement": dr,
-                    "thank_you_url": DEMO_THANK_YOU_URL,
+                    "thank_you_url": DEMO_THANK_YOU_URL.format(title=title),
                 },
             )
     if Connection.objects.filter(ref_id__startswith="demo-").exists():
