@@ -140,3 +140,34 @@ def test_a_change_after_the_refresh_shows_the_previous_state(api, flow, settings
     settings.LEAP_SANDBOX_REFRESH_SECONDS = 0
     shown = api.get("/v1.1/connections", {"ref-ids": "retry-1"}).json()["connections"]
     assert shown[0]["connection_status"] == "COMPLETED"
+
+
+def test_the_published_state_is_not_touched_by_later_edits(flow, settings):
+    from datetime import UTC, datetime
+
+    from leapdash.leap.sandbox.scenarios import SCENARIOS
+    from leapdash.leap.sandbox.state import (
+        open_connection,
+        published_document,
+        record_attempt,
+        refresh_boundary,
+    )
+
+    settings.LEAP_SANDBOX_REFRESH_SECONDS = 3600
+    opened = datetime(2030, 5, 1, 10, 30, tzinfo=UTC)
+    later = datetime(2030, 5, 1, 11, 30, tzinfo=UTC)
+    connection = open_connection(ref_id="same-instance", flow=flow, now=opened)
+    record_attempt(
+        connection,
+        utility_id="pge",
+        scenario=SCENARIOS["residential"],
+        requested=[],
+        customer_type="RESIDENTIAL",
+        pra_status="NOT_REQUIRED",
+        dr_status="NOT_REQUIRED",
+        now=later,
+    )
+    shown = published_document(connection, refresh_boundary(later))
+    assert shown is not None
+    assert shown["connection_status"] == "NOT_STARTED"
+    assert shown["utility_connections"] == []

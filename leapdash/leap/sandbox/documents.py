@@ -6,6 +6,7 @@ Connections follow LEAP_API.md section 3; meters follow MeterDetailsResponse
 
 from __future__ import annotations
 
+import copy
 import random
 import uuid
 from datetime import datetime, timedelta
@@ -89,7 +90,8 @@ def connection_document(
         "start_date_time_utc": iso(started_at),
         "last_interaction_date_time_utc": iso(last_interaction_at),
         "connection_status": status,
-        "utility_connections": utilities,
+        # a copy: the live list is edited in place while this document may be kept as published
+        "utility_connections": copy.deepcopy(utilities),
         "agreements": {
             "prohibited_resource_attestation_status": pra,
             "demand_response_participation_agreement_status": dr,
