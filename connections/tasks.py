@@ -13,10 +13,6 @@ from leapdash.runs.tracking import tracked_run
 from .sync import sync_connections
 
 
-def _client() -> LeapClient:
-    return LeapClient.from_settings()
-
-
 @shared_task(
     ignore_result=True,
     acks_late=True,
@@ -28,13 +24,14 @@ def sync_connections_task(full: bool = False, trigger: str = "beat") -> None:
     with tracked_run(SyncRun.Kind.CONNECTIONS, full=full, trigger=trigger) as run:
         if run is None:
             return  # another worker holds the lock; the run was recorded as skipped
-        sync_connections(
-            client=_client(),
-            since=run.since,
-            now=run.started_at,
-            resume_token=run.resume_token or None,
-            on_page=run.page_done,
-        )
+        with LeapClient.from_settings() as client:
+            sync_connections(
+                client=client,
+                since=run.since,
+                now=run.started_at,
+                resume_token=run.resume_token or None,
+                on_page=run.page_done,
+            )
 
 
 @shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True, time_limit=10 * 60)
@@ -45,4 +42,5 @@ def refresh_connections_task(ref_ids: list[str]) -> None:
     sync, and it must not count as the last good full listing that the next `since` is
     computed from. Its upserts are idempotent, so overlapping with a running sync is safe.
     """
-    sync_connections(client=_client(), since=None, now=timezone.now(), ref_ids=ref_ids)
+    with LeapClient.from_settings() as client:
+        sync_connections(client=client, since=None, now=timezone.now(), ref_ids=ref_ids)

@@ -16,10 +16,6 @@ from .reconcile import reconcile
 from .sync import refetch_meters, sync_meters
 
 
-def _client() -> LeapClient:
-    return LeapClient.from_settings()
-
-
 def overdue_after() -> timedelta:
     return timedelta(hours=settings.METERS_OVERDUE_HOURS)
 
@@ -36,15 +32,16 @@ def sync_meters_task(full: bool = False, trigger: str = "beat") -> None:
     with tracked_run(SyncRun.Kind.METERS, full=full, trigger=trigger) as run:
         if run is None:
             return  # another worker holds the lock; the run was recorded as skipped
-        sync_meters(
-            client=_client(),
-            since=run.since,
-            now=run.started_at,
-            overdue_after=overdue_after(),
-            full=full,
-            resume_token=run.resume_token or None,
-            on_page=run.page_done,
-        )
+        with LeapClient.from_settings() as client:
+            sync_meters(
+                client=client,
+                since=run.since,
+                now=run.started_at,
+                overdue_after=overdue_after(),
+                full=full,
+                resume_token=run.resume_token or None,
+                on_page=run.page_done,
+            )
     reconcile(now=timezone.now(), overdue_after=overdue_after())
 
 
@@ -52,7 +49,8 @@ def sync_meters_task(full: bool = False, trigger: str = "beat") -> None:
 def refetch_meters_task(meter_ids: list[str]) -> None:
     """Re-read a few meters (the admin's action); outside tracked_run like the connections
     refresh: idempotent upserts, and it must not count as a full listing."""
-    refetch_meters(client=_client(), meter_ids=meter_ids, now=timezone.now())
+    with LeapClient.from_settings() as client:
+        refetch_meters(client=client, meter_ids=meter_ids, now=timezone.now())
 
 
 @shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True, time_limit=30 * 60)

@@ -146,11 +146,12 @@ def fix_references(request: HtmxHttpRequest) -> HttpResponse:
             "meters/fix_preview.html",
             {"fixes": previewed, "sendable": any(f.status == "ready" for f in previewed)},
         )
-    done = fixes.apply(
-        client=LeapClient.from_settings(),
-        pairs=pairs,
-        user_id=request.user.pk,
-        now=timezone.now(),
-        overdue_after=timedelta(hours=settings.METERS_OVERDUE_HOURS),
-    )
+    with LeapClient.from_settings() as client:
+        done = fixes.apply(
+            client=client,
+            pairs=pairs,
+            user_id=request.user.pk,
+            now=timezone.now(),
+            overdue_after=timedelta(hours=settings.METERS_OVERDUE_HOURS),
+        )
     return render(request, "meters/fix_result.html", {"fixes": done})

@@ -10,6 +10,7 @@ import redis
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 
 from leapdash.accounts.roles import OPS, PROGRAM_MANAGERS
@@ -58,6 +59,22 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     problems = [p for p in (_check_postgres(), _check_redis()) if p]
     if problems:
         pytest.exit("cannot run the tests:\n  " + "\n  ".join(problems), returncode=3)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end sessions left by live_server request threads.
+
+    A keep-alive HTTP connection (requests.Session) keeps its server thread, and that thread's
+    database connection, alive until the socket closes; the thread is a daemon, so the drop
+    would otherwise find "1 other session using the database".
+    """
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from connections.models import WebhookEvent
-from connections.tasks import _client
 from connections.webhooks import SECRET_HEADER
+from leapdash.leap.client import LeapClient
 
 
 class Command(BaseCommand):
@@ -28,7 +28,7 @@ class Command(BaseCommand):
             raise CommandError("Set LEAP_WEBHOOK_SECRET first: deliveries are refused without it.")
         if not receiver_url.startswith(("https://", "http://")):
             raise CommandError("receiver_url must be an absolute http(s) URL.")
-        client = _client()
+        client = LeapClient.from_settings()
         events = list(WebhookEvent.EventType.values)
         headers = {SECRET_HEADER: settings.LEAP_WEBHOOK_SECRET}
         existing = [w for w in client.list_webhooks() if w.receiver_url == receiver_url]

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from connections.sync import sync_connections
-from connections.tasks import _client
+from leapdash.leap.client import LeapClient
 from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import SyncCounts, tracked_run
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, full: bool, ref_ids: list[str], **options: Any) -> None:
         if ref_ids:
             counts = sync_connections(
-                client=_client(),
+                client=LeapClient.from_settings(),
                 since=None,
                 now=timezone.now(),
                 ref_ids=ref_ids,
@@ -48,7 +48,7 @@ class Command(BaseCommand):
                 self._progress(counts, next_token)
 
             counts = sync_connections(
-                client=_client(),
+                client=LeapClient.from_settings(),
                 since=run.since,
                 now=run.started_at,
                 resume_token=run.resume_token or None,

@@ -7,11 +7,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from leapdash.leap.client import LeapClient
 from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import SyncCounts, tracked_run
 from meters.reconcile import reconcile
 from meters.sync import sync_meters
-from meters.tasks import _client, overdue_after
+from meters.tasks import overdue_after
 
 
 class Command(BaseCommand):
@@ -36,7 +37,7 @@ class Command(BaseCommand):
                 )
 
             counts = sync_meters(
-                client=_client(),
+                client=LeapClient.from_settings(),
                 since=run.since,
                 now=run.started_at,
                 overdue_after=overdue_after(),
