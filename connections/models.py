@@ -184,6 +184,8 @@ class Touchpoint(models.Model):
     class Outcome(models.TextChoices):
         SENT = "sent", "Sent"
         SKIPPED = "skipped", "Skipped"
+        # Not a touch: hides the connection from the queue until snoozed_until.
+        SNOOZED = "snoozed", "Snoozed"
 
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="touchpoints")
     touch = models.PositiveSmallIntegerField(help_text="1, 2 or 3 in Leap's cadence.")
@@ -200,6 +202,7 @@ class Touchpoint(models.Model):
     )
     automated = models.BooleanField(default=False)
     at = models.DateTimeField()
+    snoozed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -243,3 +246,32 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.webhook_event_id}"
+
+
+class OutgoingHook(models.Model):
+    """Where leapdash POSTs the due re-engagement touches, so a partner's tool can send them.
+
+    One row (pk=1), set by ops. A 2xx answer records each posted touch as sent automatically.
+    """
+
+    url = models.URLField("hook URL", max_length=500, blank=True)
+    enabled = models.BooleanField(default=False)
+    channel = models.CharField(
+        max_length=16, choices=Touchpoint.Channel.choices, default=Touchpoint.Channel.EMAIL
+    )
+    secret_header = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Sent as X-Leapdash-Secret so the receiver can check the caller.",
+    )
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.url or "(no hook)"
+
+    @classmethod
+    def load(cls) -> OutgoingHook:
+        hook, _ = cls.objects.get_or_create(pk=1)
+        return hook

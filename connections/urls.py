@@ -1,9 +1,18 @@
 from django.urls import path
 
-from . import views
+from . import funnel, queue, views
 
 app_name = "connections"
 urlpatterns = [
     path("", views.connection_list, name="list"),
+    path("export.csv", views.connection_export, name="export"),
+    path("<int:pk>/", views.connection_detail, name="detail"),
+    path("queue/", queue.queue, name="queue"),
+    path("queue/export.csv", queue.queue_export_csv, name="queue_csv"),
+    path("queue/export.json", queue.queue_export_json, name="queue_json"),
+    path("<int:pk>/touch/", queue.touch, name="touch"),
+    path("hook/", queue.hook_settings, name="hook"),
+    path("funnel/", funnel.funnel, name="funnel"),
+    path("funnel.csv", funnel.funnel_csv, name="funnel_csv"),
     path("sync/", views.sync_now, name="sync_now"),
 ]

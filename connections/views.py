@@ -1,51 +1,329 @@
-from datetime import timedelta
+"""The connections table (with its never-opened tab and CSV export), one connection's detail
+page, and the ops-only "sync now"."""
 
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from functools import cached_property
+from typing import Any
+
+from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from leapdash.accounts.roles import dashboard_view, ops_view
+from leapdash.accounts.roles import dashboard_view, is_ops, ops_view
 from leapdash.htmx import HtmxHttpRequest, is_partial
 from leapdash.runs.models import SyncRun
+from links.csvs import csv_response
+from links.models import LandingVisit, Link
 
-from .models import Connection, UtilityConnection
-from .status import Action, ConnectionStatus
+from .filters import ConnectionFilter, NeverOpenedFilter, never_opened_links
+from .models import Connection, Touchpoint, UtilityConnection, WebhookEvent
+from .status import ConnectionStatus, badge_class, label_of, render_message
 from .tasks import sync_connections_task
+
+PAGE_SIZE = 50
+EXPORT_CHUNK = 2000
+PRIMARY_FILTERS = ("q", "next_action", "utility", "region", "flow")
+MORE_FILTERS = (
+    "utility_status",
+    "error_code",
+    "required_missing",
+    "campaign",
+    "active_from",
+    "active_until",
+    "stale",
+)
+TIMELINE_LIMIT = 50  # per source, newest first: the detail page stays bounded
+
+
+class KnownCountPaginator(Paginator):
+    """A paginator told its total (the status chips' GROUP BY), so no COUNT(*) runs."""
+
+    def __init__(self, object_list: Any, per_page: int, total: int) -> None:
+        super().__init__(object_list, per_page)
+        self._total = total
+
+    @cached_property
+    def count(self) -> int:
+        return self._total
+
+
+def touch_count() -> Coalesce:
+    """Touches sent, per connection, as a correlated subquery (evaluated for the page only)."""
+    sent = (
+        Touchpoint.objects.filter(connection=OuterRef("pk"), outcome=Touchpoint.Outcome.SENT)
+        .order_by()
+        .values("connection")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(sent, output_field=IntegerField()), Value(0))
+
+
+def table_rows() -> QuerySet[Connection]:
+    return (
+        Connection.objects.select_related("link")
+        .prefetch_related(
+            Prefetch("utilities", queryset=UtilityConnection.objects.order_by("position"))
+        )
+        .annotate(touch_count=touch_count())
+    )
+
+
+def filtered_connections(filterset: ConnectionFilter) -> QuerySet[Connection]:
+    rows = filterset.qs
+    if not filterset.form.cleaned_data.get("sort"):
+        return rows.order_by("-last_interaction_at", "pk")
+    return rows.order_by(*rows.query.order_by, "pk")  # a stable order for the pager
+
+
+def status_chips(filterset: ConnectionFilter) -> tuple[list[dict[str, Any]], int]:
+    """Counts per status under every filter but the status one (one GROUP BY), and the total
+    of the rows the status filter keeps."""
+    base = filterset.apply_except(Connection.objects.all(), "status", "sort")
+    counts = dict(base.order_by().values_list("status").annotate(n=Count("pk")))
+    chosen = set(filterset.form.cleaned_data.get("status") or [])
+    known = [value for value, _ in ConnectionStatus.choices]
+    values = known + sorted(v for v in counts if v not in known)  # unknown ones shown raw
+    chips = [
+        {
+            "value": value,
+            "label": label_of(ConnectionStatus, value),
+            "badge": badge_class(value),
+            "count": counts.get(value, 0),
+            "checked": value in chosen,
+        }
+        for value in values
+    ]
+    total = sum(n for value, n in counts.items() if not chosen or value in chosen)
+    return chips, total
 
 
 @dashboard_view
 @require_GET
 @vary_on_headers("HX-Request")
 def connection_list(request: HtmxHttpRequest) -> HttpResponse:
-    rows = Connection.objects.select_related("link").prefetch_related(
-        Prefetch("utilities", queryset=UtilityConnection.objects.order_by("position"))
-    )
-    status = request.GET.get("status", "")
-    if status:
-        rows = rows.filter(status=status)
-    action = request.GET.get("next_action", "")
-    if action:
-        rows = rows.filter(next_action=action)
-    page = Paginator(rows.order_by("-last_interaction_at", "pk"), 50).get_page(
-        request.GET.get("page")
-    )
+    if request.GET.get("view") == "unopened":
+        return _never_opened(request)
+    filterset = ConnectionFilter(request.GET, queryset=table_rows())
+    rows = filtered_connections(filterset)
+    chips, total = status_chips(filterset)
+    page = KnownCountPaginator(rows, PAGE_SIZE, total).get_page(request.GET.get("page"))
+    partial = is_partial(request)
     context = {
+        "filter": filterset,
+        "primary_filters": PRIMARY_FILTERS,
+        "more_filters": MORE_FILTERS,
+        "more_filters_open": any(request.GET.get(name) for name in MORE_FILTERS),
         "page": page,
-        "statuses": ConnectionStatus.choices,
-        "actions": Action.choices,
-        "status": status,
-        "next_action": action,
+        "chips": chips,
+        "total": total,
+        "partial": partial,
+        "sort": request.GET.get("sort", ""),
     }
-    template = "connections/_table.html" if is_partial(request) else "connections/list.html"
+    template = "connections/_table.html" if partial else "connections/list.html"
     return render(request, template, context)
+
+
+def _never_opened(request: HtmxHttpRequest) -> HttpResponse:
+    filterset = NeverOpenedFilter(request.GET, queryset=never_opened_links().select_related("flow"))
+    rows = filterset.qs
+    rows = rows.order_by(*(rows.query.order_by or ["-created_at"]), "pk")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    partial = is_partial(request)
+    context = {"filter": filterset, "page": page, "sort": request.GET.get("sort", "")}
+    template = "connections/_unopened_table.html" if partial else "connections/unopened.html"
+    return render(request, template, context)
+
+
+# --- CSV export ---------------------------------------------------------------------------------
+
+EXPORT_HEADER = [
+    "refId",
+    "customer",
+    "email",
+    "region",
+    "status",
+    "utilities",
+    "attestation",
+    "dr_agreement",
+    "next_action",
+    "reason",
+    "last_interaction_utc",
+    "touches_sent",
+]
+
+
+def _utilities_cell(connection: Connection) -> str:
+    parts = []
+    for u in connection.utilities.all():
+        text = f"{u.utility_id}:{u.status}"
+        if u.error_code:
+            text += f"({u.error_code})"
+        if u.utility_is_required:
+            text += "*"
+        parts.append(text)
+    return " ".join(parts)
+
+
+def _export_rows(rows: QuerySet[Connection]) -> Iterator[list[object]]:
+    # iterator(chunk_size) streams from a server-side cursor and prefetches per chunk.
+    for c in rows.iterator(chunk_size=EXPORT_CHUNK):
+        link = c.link
+        yield [
+            c.ref_id,
+            link.customer_name if link else "",
+            link.customer_email if link else "",
+            c.transmission_region,
+            c.status,
+            _utilities_cell(c),
+            c.prohibited_resource_attestation,
+            c.demand_response_participation,
+            c.next_action,
+            c.next_action_reason,
+            c.last_interaction_at.isoformat(),
+            c.touch_count,  # type: ignore[attr-defined]
+        ]
+
+
+@dashboard_view
+@require_GET
+def connection_export(request: HtmxHttpRequest) -> HttpResponse:
+    """Exactly the rows the table shows under the same query string, every page of them."""
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    if request.GET.get("view") == "unopened":
+        links = NeverOpenedFilter(request.GET, queryset=never_opened_links().select_related("flow"))
+        header = ["refId", "customer", "email", "flow", "campaign", "created_utc", "sent_utc"]
+        return csv_response(
+            f"never-opened-{stamp}.csv", header, _link_rows(links.qs.order_by("-created_at", "pk"))
+        )
+    filterset = ConnectionFilter(request.GET, queryset=table_rows())
+    rows = filtered_connections(filterset)
+    return csv_response(f"connections-{stamp}.csv", EXPORT_HEADER, _export_rows(rows))
+
+
+def _link_rows(rows: QuerySet[Link]) -> Iterator[list[object]]:
+    for link in rows.iterator(chunk_size=EXPORT_CHUNK):
+        yield [
+            link.ref_id,
+            link.customer_name,
+            link.customer_email,
+            str(link.flow) if link.flow else "",
+            link.flow.campaign if link.flow else "",
+            link.created_at.isoformat(),
+            link.sent_at.isoformat() if link.sent_at else "",
+        ]
+
+
+# --- detail -------------------------------------------------------------------------------------
+
+
+def _meter_events(ref_id: str) -> list[dict[str, Any]]:
+    """Meters carrying this refId, when the meters app is installed (it is optional here)."""
+    try:
+        refs = apps.get_model("meters", "MeterConnectionReference")
+    except LookupError:
+        return []
+    found = (
+        refs.objects.filter(ref_id=ref_id)
+        .select_related("meter")
+        .order_by("-meter__created_at")[:TIMELINE_LIMIT]
+    )
+    return [
+        {
+            "at": r.meter.created_at,
+            "kind": "meter",
+            "title": "Meter arrived",
+            "detail": f"{r.meter.meter_id} · {r.meter.utility_name}",
+            "badge": "badge-ok",
+        }
+        for r in found
+    ]
+
+
+def _timeline(c: Connection) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+
+    def add(at: Any, kind: str, title: str, detail: str = "", badge: str = "") -> None:
+        if at is not None:
+            events.append(
+                {"at": at, "kind": kind, "title": title, "detail": detail, "badge": badge}
+            )
+
+    link = c.link
+    if link is not None:
+        add(link.created_at, "link", "Link created", str(link.flow or link.get_kind_display()))
+        add(link.sent_at, "link", "Link sent")
+    for visit in LandingVisit.objects.filter(ref_id=c.ref_id)[:TIMELINE_LIMIT]:
+        add(visit.created_at, "visit", "Came back to the landing page", "unverified")
+    add(c.started_at, "leap", "Opened the link", "Leap Connect session started", "badge-info")
+    for u in c.utilities.all():
+        add(u.started_at, "utility", f"Tried {u.utility_name}")
+        detail = u.error_label or ("required" if u.utility_is_required else "")
+        add(
+            u.last_interaction_at,
+            "utility",
+            f"{u.utility_name}: {u.status_label}",
+            detail,
+            u.status_badge,
+        )
+    for name, label, badge in c.agreements:
+        add(c.last_interaction_at, "agreement", f"{name}: {label}", "", badge)
+    webhooks = WebhookEvent.objects.filter(ref_id=c.ref_id)[:TIMELINE_LIMIT]
+    for event in webhooks:
+        body = event.payload.get("payload") if isinstance(event.payload, dict) else None
+        status = str(body.get("status", "")) if isinstance(body, dict) else ""
+        add(event.received_at, "webhook", event.get_event_type_display(), status)
+    for t in c.touchpoints.all()[:TIMELINE_LIMIT]:
+        who = "automatically" if t.automated else (t.by.get_username() if t.by else "")
+        title = f"Touch {t.touch} {t.get_outcome_display().lower()}"
+        if t.outcome == Touchpoint.Outcome.SNOOZED and t.snoozed_until:
+            title = f"Snoozed until {t.snoozed_until:%Y-%m-%d %H:%M} UTC"
+        add(t.at, "touch", title, f"{t.get_channel_display()} {who}".strip())
+    events.extend(_meter_events(c.ref_id))
+    events.sort(key=lambda e: e["at"], reverse=True)
+    return events
+
+
+@dashboard_view
+@require_GET
+def connection_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    c = get_object_or_404(
+        Connection.objects.select_related("link", "link__flow").prefetch_related(
+            Prefetch("utilities", queryset=UtilityConnection.objects.order_by("position")),
+            Prefetch("touchpoints", queryset=Touchpoint.objects.select_related("by")),
+        ),
+        pk=pk,
+    )
+    link = c.link
+    message = None
+    if c.message_key:
+        message = render_message(
+            c.message_key,
+            customer_name=link.customer_name if link else "",
+            link_url=link.url if link else "",
+            subjects=c.message_subjects,
+        )
+    # The raw record is for ops (it may hold more than a program manager needs to see).
+    raw = json.dumps(c.raw, indent=2, sort_keys=True) if is_ops(request.user) else None
+    context = {"c": c, "timeline": _timeline(c), "message": message, "raw": raw}
+    return render(request, "connections/detail.html", context)
+
+
+# --- ops ----------------------------------------------------------------------------------------
 
 
 @ops_view

@@ -222,6 +222,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 SYNC_TASK_TIME_LIMIT = 45 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_IMPORTS = ["connections.hooks"]  # its task lives outside tasks.py
 _sync_every = timedelta(minutes=LEAP_SYNC_INTERVAL_MINUTES)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sync-connections": {
@@ -233,6 +234,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "meters.tasks.sync_meters_task",
         "schedule": _sync_every,
         "options": {"expires": _sync_every.total_seconds() * 5 / 6},
+    },
+    # the outgoing re-engagement hook: a no-op unless ops enabled it
+    "post-due-touches": {
+        "task": "connections.hooks.post_due_touches_task",
+        "schedule": timedelta(minutes=15),
+        "options": {"expires": 14 * 60},
     },
     "sync-meters-full": {
         "task": "meters.tasks.sync_meters_task",

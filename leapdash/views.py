@@ -1,14 +1,50 @@
 """The home page: what needs attention now, and how fresh the data is."""
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from connections.models import Connection
+from connections.status import Action, ConnectionStatus, badge_class, label_of
 from leapdash.accounts.roles import dashboard_view
+from leapdash.htmx import HtmxHttpRequest
+from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import last_runs
+
+
+def _grouped(
+    column: str, choices: type[ConnectionStatus] | type[Action]
+) -> list[dict[str, object]]:
+    """One GROUP BY: each value's count, known values in catalogue order, unknown ones after."""
+    counts = dict(Connection.objects.order_by().values_list(column).annotate(n=Count("pk")))
+    known = [v for v in choices.values if counts.get(v)]
+    values = known + sorted(v for v in counts if v not in choices.values)
+    return [
+        {"value": v, "label": label_of(choices, v), "badge": badge_class(v), "count": counts[v]}
+        for v in values
+    ]
 
 
 @dashboard_view
 @require_GET
-def home(request: object) -> HttpResponse:
-    return render(request, "home.html", {"runs": last_runs()})  # type: ignore[arg-type]
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    runs = last_runs()
+    now = timezone.now()
+    stale_after = timedelta(hours=settings.SYNC_STALE_WARNING_HOURS)
+    connections_run = runs.get(SyncRun.Kind.CONNECTIONS)
+    statuses = _grouped("status", ConnectionStatus)
+    context = {
+        "runs": runs,
+        "statuses": statuses,
+        "total": sum(int(str(s["count"])) for s in statuses),
+        "actions": _grouped("next_action", Action),
+        "stale": connections_run is None
+        or (connections_run.finished_at or connections_run.started_at) < now - stale_after,
+        "stale_hours": settings.SYNC_STALE_WARNING_HOURS,
+    }
+    return render(request, "home.html", context)

@@ -3,4 +3,7 @@ from django.urls import path
 from . import views
 
 app_name = "runs"
-urlpatterns = [path("", views.run_list, name="list")]
+urlpatterns = [
+    path("", views.run_list, name="list"),
+    path("runs/<int:pk>/progress/", views.run_progress, name="progress"),
+]

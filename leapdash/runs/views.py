@@ -1,11 +1,12 @@
-"""Sync health: every SyncRun, newest first, with the age of the last good sync per kind."""
+"""Sync health: every SyncRun, newest first, the live progress of running ones, and the age of
+the last good sync per kind."""
 
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -32,6 +33,24 @@ def run_list(request: HtmxHttpRequest) -> HttpResponse:
     for value, label in SyncRun.Kind.choices:
         at = last_success_at(value)
         health.append({"kind": label, "at": at, "stale": at is None or now - at > stale_after})
-    context = {"page": page, "health": health, "kinds": SyncRun.Kind.choices, "kind": kind}
+    # Runs older than the task time limit died with their worker: do not poll those forever.
+    alive_since = now - timedelta(seconds=settings.SYNC_TASK_TIME_LIMIT)
+    running = SyncRun.objects.filter(status=SyncRun.Status.RUNNING, started_at__gte=alive_since)
+    context = {
+        "page": page,
+        "health": health,
+        "kinds": SyncRun.Kind.choices,
+        "kind": kind,
+        "running": list(running.order_by("started_at")),
+        "stale_hours": settings.SYNC_STALE_WARNING_HOURS,
+    }
     template = "runs/_table.html" if is_partial(request) else "runs/list.html"
     return render(request, template, context)
+
+
+@dashboard_view
+@require_GET
+def run_progress(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """One run's progress card; it polls itself every 2 s only while the run is running."""
+    run = get_object_or_404(SyncRun, pk=pk)
+    return render(request, "runs/_progress.html", {"run": run})

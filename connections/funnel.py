@@ -1,0 +1,183 @@
+"""The conversion funnel of the links leapdash built: created → opened → utility login tried →
+utility connected → completed → meters arrived, per flow, with drop-offs by error code.
+
+Stages are joined on the refId (as the never-opened tab is), so a link and its Connect entry
+meet even when the link was made after the connection was first synced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from leapdash.accounts.roles import dashboard_view
+from leapdash.htmx import HtmxHttpRequest, is_partial
+from links.csvs import csv_response
+from links.models import Link
+
+from .filters import FunnelFilter
+from .models import Connection, UtilityConnection
+from .status import Action, ConnectionStatus, ErrorCode, UtilityStatus, label_of
+
+STAGES = (
+    ("created", "Links created"),
+    ("opened", "Opened the link"),
+    ("attempted", "Tried a utility login"),
+    ("connected", "Connected a utility"),
+    ("completed", "Completed"),
+    ("meters", "Meters arrived"),
+)
+# The SVG chart's geometry (user units; the viewBox scales it to any width).
+CHART_WIDTH = 720
+LABEL_WIDTH = 190
+BAR_AREA = 420
+BAR_HEIGHT = 30
+BAR_GAP = 14
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    label: str
+    count: int
+    of_links: float | None  # % of links created
+    of_previous: float | None  # % of the previous stage
+    lost: int  # dropped since the previous stage
+    y: int
+    width: int
+
+    @property
+    def text_y(self) -> int:
+        return self.y + BAR_HEIGHT // 2 + 5
+
+    @property
+    def value_x(self) -> int:
+        return LABEL_WIDTH + self.width + 8
+
+
+def stage_annotations() -> dict[str, Exists]:
+    ref = OuterRef("ref_id")
+    connection = Connection.objects.filter(ref_id=ref)
+    utility = UtilityConnection.objects.filter(connection__ref_id=ref)
+    return {
+        "opened": Exists(connection),
+        # NOT_STARTED: opened the link, never logged in to a utility (Leap's step 1)
+        "attempted": Exists(connection.exclude(status=ConnectionStatus.NOT_STARTED)),
+        "connected": Exists(utility.filter(status=UtilityStatus.CONNECTED)),
+        "completed": Exists(connection.filter(status=ConnectionStatus.COMPLETED)),
+        "meters": Exists(connection.filter(next_action=Action.METERS_ARRIVED)),
+    }
+
+
+def per_flow(links: QuerySet[Link]) -> list[dict[str, Any]]:
+    """One GROUP BY over the filtered links: each stage's count per flow."""
+    counts = {key: Count("pk", filter=Q(**{f"s_{key}": True})) for key, _ in STAGES[1:]}
+    named = {f"s_{key}": expr for key, expr in stage_annotations().items()}
+    rows = (
+        links.annotate(**named)
+        .order_by()
+        .values("flow_id", "flow__org_name", "flow__title", "flow__campaign")
+        .annotate(created=Count("pk"), **counts)
+        .order_by("flow__org_name", "flow__title")
+    )
+    return list(rows)
+
+
+def stages_of(totals: dict[str, int]) -> list[Stage]:
+    top = max(totals.get("created", 0), 1)
+    result: list[Stage] = []
+    previous: int | None = None
+    for i, (key, label) in enumerate(STAGES):
+        n = totals.get(key, 0)
+        result.append(
+            Stage(
+                key=key,
+                label=label,
+                count=n,
+                of_links=100 * n / totals["created"] if totals.get("created") else None,
+                of_previous=100 * n / previous if previous else None,
+                lost=(previous - n) if previous is not None else 0,
+                y=i * (BAR_HEIGHT + BAR_GAP),
+                width=max(2, round(BAR_AREA * n / top)) if n else 0,
+            )
+        )
+        previous = n
+    return result
+
+
+def error_dropoffs(links: QuerySet[Link]) -> list[dict[str, Any]]:
+    """Connections of these links that are not completed, by the error code they hit."""
+    rows = (
+        UtilityConnection.objects.filter(
+            connection__ref_id__in=links.values("ref_id"), status=UtilityStatus.ERROR
+        )
+        .exclude(connection__status=ConnectionStatus.COMPLETED)
+        .values("error_code")
+        .annotate(connections=Count("connection", distinct=True))
+        .order_by("-connections", "error_code")
+    )
+    return [{**r, "label": label_of(ErrorCode, r["error_code"] or None)} for r in rows]
+
+
+def _funnel_data(request: HtmxHttpRequest) -> tuple[FunnelFilter, list[dict[str, Any]]]:
+    filterset = FunnelFilter(request.GET, queryset=Link.objects.all())
+    return filterset, per_flow(filterset.qs)
+
+
+def _totals(flows: list[dict[str, Any]]) -> dict[str, int]:
+    return {key: sum(int(f[key]) for f in flows) for key, _ in STAGES}
+
+
+@dashboard_view
+@require_GET
+@vary_on_headers("HX-Request")
+def funnel(request: HtmxHttpRequest) -> HttpResponse:
+    filterset, flows = _funnel_data(request)
+    stages = stages_of(_totals(flows))
+    chart_height = len(STAGES) * (BAR_HEIGHT + BAR_GAP)
+    context = {
+        "filter": filterset,
+        "flows": flows,
+        "stages": stages,
+        "errors": error_dropoffs(filterset.qs),
+        "chart": {
+            "width": CHART_WIDTH,
+            "height": chart_height,
+            "label_width": LABEL_WIDTH,
+            "bar_height": BAR_HEIGHT,
+        },
+        "stage_keys": [key for key, _ in STAGES],
+    }
+    template = "connections/_funnel.html" if is_partial(request) else "connections/funnel.html"
+    return render(request, template, context)
+
+
+def _csv_rows(flows: list[dict[str, Any]], errors: list[dict[str, Any]]) -> Iterator[list[object]]:
+    for f in flows:
+        name = f"{f['flow__org_name']}/{f['flow__title']}" if f["flow_id"] else "Direct to utility"
+        yield [name, f["flow__campaign"] or "", *(f[key] for key, _ in STAGES)]
+    totals = _totals(flows)
+    yield ["Total", "", *(totals[key] for key, _ in STAGES)]
+    yield []
+    yield ["error_code", "label", "connections"]
+    for e in errors:
+        yield [e["error_code"], e["label"], e["connections"]]
+
+
+@dashboard_view
+@require_GET
+def funnel_csv(request: HtmxHttpRequest) -> HttpResponse:
+    filterset, flows = _funnel_data(request)
+    header = ["flow", "campaign", *(key for key, _ in STAGES)]
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    return csv_response(
+        f"funnel-{stamp}.csv", header, _csv_rows(flows, error_dropoffs(filterset.qs))
+    )

@@ -1,0 +1,185 @@
+"""The re-engagement queue: what is due now, the mark sent / snooze / skip actions, the due
+list's CSV and JSON exports, and the ops-only outgoing hook setting."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from itertools import islice
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from leapdash.accounts.roles import dashboard_view, ops_view
+from leapdash.htmx import HtmxHttpRequest
+from links.csvs import csv_response
+
+from .hooks import DueTouch, due_for, due_touches, post_due_touches_task
+from .models import Connection, OutgoingHook, Touchpoint
+from .status import CADENCE_END
+
+QUEUE_LIMIT = 300  # shown on the page; the exports and the hook take every due touch
+SNOOZE = timedelta(hours=24)
+CSV_HEADER = [
+    "refId",
+    "customer",
+    "email",
+    "link_url",
+    "touch",
+    "state",
+    "due_from_utc",
+    "due_by_utc",
+    "message_key",
+    "subject",
+    "body",
+]
+
+
+@dashboard_view
+@require_GET
+def queue(request: HtmxHttpRequest) -> HttpResponse:
+    now = timezone.now()
+    due = list(islice(due_touches(now), QUEUE_LIMIT + 1))
+    more = len(due) > QUEUE_LIMIT
+    due = due[:QUEUE_LIMIT]
+    groups: dict[str, list[DueTouch]] = {}
+    for d in sorted(due, key=lambda d: (d.touch.due_by or now, d.connection.pk)):
+        groups.setdefault(d.connection.message_key, []).append(d)
+    grouped = sorted(groups.values(), key=lambda items: -len(items))
+    per_touch = {n: sum(1 for d in due if d.touch.touch == n) for n in (1, 2, 3)}
+    context = {
+        "groups": grouped,
+        "count": len(due),
+        "more": more,
+        "limit": QUEUE_LIMIT,
+        "per_touch": per_touch,
+        "overdue": sum(1 for d in due if d.overdue),
+        "channels": Touchpoint.Channel.choices,
+        "hook": OutgoingHook.objects.filter(pk=1).first(),
+    }
+    return render(request, "connections/queue.html", context)
+
+
+def _csv_rows() -> Iterator[list[object]]:
+    for d in due_touches(timezone.now()):
+        item = d.as_dict()
+        yield [
+            item["ref_id"],
+            item["customer_name"],
+            item["customer_email"],
+            item["link_url"],
+            item["touch"],
+            item["state"],
+            item["due_from"],
+            item["due_by"],
+            item["message_key"],
+            item["subject"],
+            item["body"],
+        ]
+
+
+@dashboard_view
+@require_GET
+def queue_export_csv(request: HtmxHttpRequest) -> HttpResponse:
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    return csv_response(f"due-touches-{stamp}.csv", CSV_HEADER, _csv_rows())
+
+
+def _json_chunks() -> Iterator[str]:
+    yield "["
+    for i, d in enumerate(due_touches(timezone.now())):
+        yield ("," if i else "") + "\n" + json.dumps(d.as_dict())
+    yield "\n]\n"
+
+
+@dashboard_view
+@require_GET
+def queue_export_json(request: HtmxHttpRequest) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(_json_chunks(), content_type="application/json")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="due-touches-{stamp}.json"'
+    return response
+
+
+@dashboard_view
+@require_POST
+def touch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Mark the due touch sent, skip it, or snooze the connection for a day."""
+    now = timezone.now()
+    with transaction.atomic():
+        # the row lock makes a double click record one touch, not two
+        c = get_object_or_404(Connection.objects.select_for_update().select_related("link"), pk=pk)
+        due = due_for(c, now)
+        action = request.POST.get("action", "")
+        channel = request.POST.get("channel", Touchpoint.Channel.EMAIL)
+        if channel not in Touchpoint.Channel.values:
+            channel = Touchpoint.Channel.EMAIL
+        expected = request.POST.get("touch", "")
+        if due is None or str(due.touch.touch) != expected:
+            note, done = "Already handled (the queue has moved on).", None
+        elif action in ("sent", "skip", "snooze"):
+            outcome = {
+                "sent": Touchpoint.Outcome.SENT,
+                "skip": Touchpoint.Outcome.SKIPPED,
+                "snooze": Touchpoint.Outcome.SNOOZED,
+            }[action]
+            done = Touchpoint.objects.create(
+                connection=c,
+                touch=due.touch.touch or 0,
+                channel=channel,
+                outcome=outcome,
+                message_key=c.message_key,
+                by=request.user if request.user.is_authenticated else None,
+                at=now,
+                snoozed_until=now + SNOOZE if action == "snooze" else None,
+            )
+            note = {
+                "sent": f"Touch {done.touch} marked sent by {done.get_channel_display().lower()}.",
+                "skip": f"Touch {done.touch} skipped.",
+                "snooze": "Snoozed for 24 hours.",
+            }[action]
+        else:
+            return HttpResponse("Unknown action.", status=400)
+    if request.htmx:
+        return render(request, "connections/_due_done.html", {"c": c, "note": note, "done": done})
+    messages.success(request, f"{c.ref_id}: {note}")
+    return redirect("connections:queue")
+
+
+class HookForm(forms.ModelForm[OutgoingHook]):
+    url = forms.URLField(label="Hook URL", required=False, max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = OutgoingHook
+        fields = ["enabled", "url", "channel", "secret_header"]
+        widgets = {"secret_header": forms.PasswordInput(render_value=True)}
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("enabled") and not data.get("url"):
+            self.add_error("url", "An enabled hook needs a URL.")
+        return data
+
+
+@ops_view
+@require_http_methods(["GET", "POST"])
+def hook_settings(request: HtmxHttpRequest) -> HttpResponse:
+    hook = OutgoingHook.load()
+    form = HookForm(request.POST or None, instance=hook)
+    if request.method == "POST":
+        if request.POST.get("send_now") == "1" and hook.enabled and hook.url:
+            transaction.on_commit(lambda: post_due_touches_task.delay())
+            messages.success(request, "Due touches will be posted to the hook shortly.")
+            return redirect("connections:hook")
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Outgoing hook saved.")
+            return redirect("connections:hook")
+    context = {"form": form, "hook": hook, "window_days": CADENCE_END.days}
+    return render(request, "connections/hook.html", context)
