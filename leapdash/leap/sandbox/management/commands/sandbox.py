@@ -62,7 +62,12 @@ class Command(BaseCommand):
         advance = sub.add_parser("advance", help="move the sandbox clock forward")
         advance.add_argument("--hours", type=float, required=True)
         sub.add_parser("demo", help="idempotent demo flows and data (make demo)")
-        sub.add_parser("deliver-webhooks", help="deliver every webhook event that is due")
+        deliver = sub.add_parser("deliver-webhooks", help="deliver every webhook event that is due")
+        deliver.add_argument(
+            "--until-idle",
+            action="store_true",
+            help="repeat while retries fall due at once (LEAP_SANDBOX_WEBHOOK_TIME_FACTOR=0)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -90,7 +95,10 @@ class Command(BaseCommand):
         elif action == "demo":
             demo(self.stdout)
         elif action == "deliver-webhooks":
-            counts = webhooks.deliver_due(sandbox_now())
+            if options["until_idle"]:
+                counts = webhooks.deliver_until_idle()
+            else:
+                counts = webhooks.deliver_due(sandbox_now())
             self.stdout.write(
                 "Webhooks: {delivered} delivered, {retrying} to retry, {failed} given up.".format(
                     **counts
