@@ -13,7 +13,8 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from links.builder import REGION_UTILITIES, UTILITY_LABELS
+from leapdash.leap.records.connections import UTILITY_IDS
+from links.builder import UTILITY_LABELS
 from links.models import Flow, Link, Region
 
 from .models import Connection, UtilityConnection
@@ -24,12 +25,13 @@ UTILITY_FIELDS = ("utility", "utility_status", "error_code")
 
 
 def _utilities() -> list[tuple[str, str]]:
-    ids = [u for region in REGION_UTILITIES.values() for u in region]
-    return [(u, UTILITY_LABELS.get(u, u)) for u in ids]
+    # every utility id Leap's names normalise to, test utilities included
+    return [(uid, UTILITY_LABELS.get(uid, name)) for name, uid in UTILITY_IDS.items()]
 
 
 def _campaigns() -> list[tuple[str, str]]:
-    names = Flow.objects.exclude(campaign="").values_list("campaign", flat=True).distinct()
+    names = Flow.objects.exclude(campaign="").order_by().values_list("campaign", flat=True)
+    names = names.distinct()
     return [(c, c) for c in sorted(names)]
 
 

@@ -114,7 +114,9 @@ def touch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     with transaction.atomic():
         # the row lock makes a double click record one touch, not two
-        c = get_object_or_404(Connection.objects.select_for_update().select_related("link"), pk=pk)
+        c = get_object_or_404(
+            Connection.objects.select_for_update(of=("self",)).select_related("link"), pk=pk
+        )
         due = due_for(c, now)
         action = request.POST.get("action", "")
         channel = request.POST.get("channel", Touchpoint.Channel.EMAIL)

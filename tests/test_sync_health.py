@@ -31,3 +31,51 @@ def test_sync_health_filters_by_kind_and_serves_the_table_alone_to_htmx(pm_clien
 
 def test_sync_health_has_an_empty_state(pm_client):
     assert "No sync runs yet." in pm_client.get("/sync/").content.decode()
+
+
+def test_a_running_run_polls_every_two_seconds_until_it_is_done(pm_client):
+    run = SyncRun.objects.create(
+        kind="connections",
+        status="running",
+        started_at=timezone.now(),
+        pages_done=2,
+        pages_estimate=8,
+        fetched=1000,
+    )
+    page = pm_client.get("/sync/").content.decode()
+    assert f'hx-get="/sync/runs/{run.pk}/progress/"' in page
+    assert 'hx-trigger="every 2s"' in page
+    assert 'value="25"' in page
+    run.status = "succeeded"
+    run.finished_at = timezone.now()
+    run.save()
+    done = pm_client.get(f"/sync/runs/{run.pk}/progress/").content.decode()
+    assert 'data-status="succeeded"' in done
+    assert "hx-trigger" not in done  # the card stops polling once the run has finished
+    assert "every 2s" not in pm_client.get("/sync/").content.decode()
+
+
+def test_a_run_left_running_past_the_time_limit_is_not_polled(pm_client, settings):
+    from datetime import timedelta
+
+    long_ago = timezone.now() - timedelta(seconds=settings.SYNC_TASK_TIME_LIMIT + 60)
+    SyncRun.objects.create(kind="connections", status="running", started_at=long_ago)
+    assert "every 2s" not in pm_client.get("/sync/").content.decode()
+
+
+def test_an_old_last_good_sync_is_flagged(pm_client):
+    from datetime import timedelta
+
+    at = timezone.now() - timedelta(hours=3)
+    SyncRun.objects.create(kind="connections", status="succeeded", started_at=at, finished_at=at)
+    assert "Older than 2 h" in pm_client.get("/sync/").content.decode()
+    fresh = timezone.now()
+    SyncRun.objects.create(
+        kind="connections", status="succeeded", started_at=fresh, finished_at=fresh
+    )
+    assert "Older than 2 h" not in pm_client.get("/sync/").content.decode()
+
+
+def test_only_ops_see_the_sync_now_button(pm_client, ops_client):
+    assert "Sync connections now" not in pm_client.get("/sync/").content.decode()
+    assert "Sync connections now" in ops_client.get("/sync/").content.decode()

@@ -1,0 +1,193 @@
+"""The re-engagement queue: what is due, mark sent / snooze / skip, exports, the outgoing hook."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+import requests
+from django.utils import timezone
+
+from connections.hooks import post_due_touches_task
+from connections.models import Connection, OutgoingHook, Touchpoint
+from connections.sync import write_page
+from leapdash.runs.tracking import SyncCounts
+from links.models import Link
+
+from .builders import PGE, conn, util
+from .test_sync_pages import page_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _store(*records):
+    write_page(page_of(list(records)), now=timezone.now(), counts=SyncCounts())
+
+
+@pytest.fixture
+def due():
+    """One connection due for each touch, one scheduled, one finished, one back to marketing."""
+    now = timezone.now()
+    for ref, name in [("t1", "Ana <i>"), ("t2", "Ben"), ("t3", "Cy")]:
+        Link.objects.create(
+            org_name="acme", ref_id=ref, customer_name=name, url=f"https://l.example/{ref}"
+        )
+    _store(
+        conn("NOT_STARTED", ref_id="t1", last=now - timedelta(minutes=30)),
+        conn("ERROR", util(PGE, "ERROR", "BAD_LOGIN"), ref_id="t2", last=now - timedelta(hours=5)),
+        conn("NOT_STARTED", ref_id="t3", last=now - timedelta(days=2)),
+        conn("NOT_STARTED", ref_id="soon", last=now - timedelta(minutes=1)),
+        conn("COMPLETED", util(PGE), ref_id="done", last=now - timedelta(hours=2)),
+        conn("NOT_STARTED", ref_id="old", last=now - timedelta(days=4)),
+    )
+    t2, t3 = Connection.objects.get(ref_id="t2"), Connection.objects.get(ref_id="t3")
+    Touchpoint.objects.create(connection=t2, touch=1, at=now - timedelta(hours=4))
+    for i in (1, 2):
+        Touchpoint.objects.create(connection=t3, touch=i, at=now - timedelta(days=1, hours=i))
+    return {c.ref_id: c for c in Connection.objects.all()}
+
+
+def _due_refs(page: str) -> set[str]:
+    refs = {"t1", "t2", "t3", "soon", "done", "old"}
+    return {r for r in refs if f'data-ref-id="{r}"' in page}
+
+
+def test_the_queue_lists_each_due_touch_with_its_tailored_message(pm_client, due):
+    page = pm_client.get("/connections/queue/").content.decode()
+    assert _due_refs(page) == {"t1", "t2", "t3"}
+    for n in (1, 2, 3):
+        assert f"Touch {n}" in page
+    assert "Hi Ana &lt;i&gt;, you started connecting" in page
+    assert "https://l.example/t1" in page
+    assert "Your PG&amp;E: Pacific Gas &amp; Electric login did not work" in page
+
+
+def test_mark_sent_records_a_touchpoint_once(pm_client, pm_user, due):
+    c = due["t1"]
+    response = pm_client.post(
+        f"/connections/{c.pk}/touch/",
+        {"action": "sent", "touch": "1", "channel": "sms"},
+        headers={"HX-Request": "true"},
+    )
+    assert "Touch 1 marked sent by sms" in response.content.decode()
+    again = pm_client.post(f"/connections/{c.pk}/touch/", {"action": "sent", "touch": "1"})
+    assert again.status_code == 302
+    sent = Touchpoint.objects.get(connection=c)
+    assert (sent.touch, sent.channel, sent.outcome, sent.by) == (1, "sms", "sent", pm_user)
+    assert "t1" not in _due_refs(pm_client.get("/connections/queue/").content.decode())
+
+
+def test_skip_counts_as_the_touch_and_snooze_hides_for_a_day(pm_client, due):
+    pm_client.post(f"/connections/{due['t2'].pk}/touch/", {"action": "skip", "touch": "2"})
+    pm_client.post(f"/connections/{due['t3'].pk}/touch/", {"action": "snooze", "touch": "3"})
+    assert _due_refs(pm_client.get("/connections/queue/").content.decode()) == {"t1"}
+    snooze = Touchpoint.objects.get(connection=due["t3"], outcome="snoozed")
+    assert snooze.snoozed_until - snooze.at == timedelta(hours=24)
+    assert Touchpoint.objects.get(connection=due["t2"], touch=2).outcome == "skipped"
+
+
+def test_an_unknown_action_is_refused(pm_client, due):
+    response = pm_client.post(f"/connections/{due['t1'].pk}/touch/", {"action": "x", "touch": "1"})
+    assert response.status_code == 400
+    assert not Touchpoint.objects.filter(connection=due["t1"]).exists()
+
+
+def test_exports_hold_every_due_touch(pm_client, due):
+    text = b"".join(pm_client.get("/connections/queue/export.csv").streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {r["refId"] for r in rows} == {"t1", "t2", "t3"}
+    assert {r["touch"] for r in rows} == {"1", "2", "3"}
+    raw = b"".join(pm_client.get("/connections/queue/export.json").streaming_content)
+    items = json.loads(raw)
+    assert {i["ref_id"] for i in items} == {"t1", "t2", "t3"}
+    t2 = next(i for i in items if i["ref_id"] == "t2")
+    assert t2["subject"].startswith("Your PG&E")
+    assert t2["link_url"] == "https://l.example/t2"
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    status = 200
+    bodies: list[dict] = []
+    headers_seen: list[str] = []
+
+    def do_POST(self):  # noqa: N802 (http.server's naming)
+        length = int(self.headers["Content-Length"])
+        type(self).bodies.append(json.loads(self.rfile.read(length)))
+        type(self).headers_seen.append(self.headers.get("X-Leapdash-Secret", ""))
+        self.send_response(type(self).status)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def receiver():
+    _Receiver.bodies, _Receiver.headers_seen, _Receiver.status = [], [], 200
+    server = HTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook"
+    server.shutdown()
+
+
+def test_the_hook_posts_touches_past_the_quiet_hour_and_records_them(due, receiver):
+    OutgoingHook.objects.create(pk=1, url=receiver, enabled=True, channel="sms", secret_header="s3")
+    post_due_touches_task.apply()
+    assert len(_Receiver.bodies) == 1
+    posted = {t["ref_id"] for t in _Receiver.bodies[0]["touches"]}
+    assert posted == {"t2", "t3"}  # t1 is still inside Leap's quiet hour
+    assert _Receiver.headers_seen == ["s3"]
+    automated = Touchpoint.objects.filter(automated=True)
+    assert {t.connection.ref_id for t in automated} == {"t2", "t3"}
+    assert {t.channel for t in automated} == {"sms"}
+    post_due_touches_task.apply()
+    assert len(_Receiver.bodies) == 1  # nothing left to post
+
+
+def test_a_failing_hook_raises_for_a_bounded_retry_and_records_nothing(due, receiver):
+    _Receiver.status = 503
+    OutgoingHook.objects.create(pk=1, url=receiver, enabled=True)
+    with pytest.raises(requests.HTTPError):
+        post_due_touches_task.run()  # called directly, autoretry re-raises instead of queueing
+    assert len(_Receiver.bodies) == 1
+    assert not Touchpoint.objects.filter(automated=True).exists()
+    assert OutgoingHook.load().last_status == "HTTP 503"
+    assert post_due_touches_task.max_retries == 5
+    assert requests.RequestException in post_due_touches_task.autoretry_for
+
+
+def test_a_hook_refusing_with_a_4xx_is_not_retried(due, receiver):
+    _Receiver.status = 400
+    OutgoingHook.objects.create(pk=1, url=receiver, enabled=True)
+    post_due_touches_task.run()
+    assert len(_Receiver.bodies) == 1
+    assert not Touchpoint.objects.filter(automated=True).exists()
+
+
+def test_a_disabled_hook_posts_nothing(due, receiver):
+    OutgoingHook.objects.create(pk=1, url=receiver, enabled=False)
+    post_due_touches_task.apply()
+    assert _Receiver.bodies == []
+
+
+def test_only_ops_configure_the_hook(pm_client, ops_client):
+    assert pm_client.post("/connections/hook/", {"url": "https://x.example"}).status_code == 403
+    response = ops_client.post(
+        "/connections/hook/",
+        {"enabled": "on", "url": "https://tool.example/in", "channel": "email"},
+    )
+    assert response.status_code == 302
+    hook = OutgoingHook.load()
+    assert (hook.enabled, hook.url) == (True, "https://tool.example/in")
+    refused = ops_client.post("/connections/hook/", {"enabled": "on", "url": "", "channel": "sms"})
+    assert "An enabled hook needs a URL." in refused.content.decode()
+
+
+def test_the_queue_has_an_empty_state(pm_client):
+    assert "Nothing is due right now." in pm_client.get("/connections/queue/").content.decode()
