@@ -371,13 +371,35 @@ class LeapClient:
         body: dict[str, Any] | None = None,
         empty_ok: bool = False,
     ) -> Any:
-        """One request (urllib3 retries inside it) → decoded JSON, or a LeapError."""
+        """One request (urllib3 retries inside it) → decoded JSON, or a LeapError.
+
+        A read (a GET or a search) answered 2xx with a body that is not JSON, e.g. cut off
+        mid-body by a proxy, is asked again like a 5xx: up to max_retries times, backing off.
+        """
         url = self.base_url + path
         if query:
             # Built by hand so an opaque token's + / = are percent-encoded exactly once;
             # requests leaves existing %XX escapes alone.
             url += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in query)
         self._book.reset()
+        read_only = method == "GET" or path in (METERS_SEARCH, ENROLLMENTS_SEARCH)
+        for attempt in range(self.max_retries + 1):
+            try:
+                return self._request(method, path, url, body, empty_ok)
+            except _NotJson as exc:
+                if not read_only or attempt == self.max_retries:
+                    raise exc.error from None
+                delay = min(30.0, 0.5 * 2**attempt)
+                self._book.retries += 1
+                self._book.slept += delay
+                logger.debug("leap retry of %s %s after a body that is not JSON: "
+                             "waiting %.2fs", method, path, delay)  # fmt: skip
+                self._book.sleep(delay)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _request(
+        self, method: str, path: str, url: str, body: dict[str, Any] | None, empty_ok: bool
+    ) -> Any:
         try:
             response = self._session.request(
                 method, url, json=body, timeout=self.timeout, allow_redirects=False
@@ -409,11 +431,14 @@ class LeapClient:
             try:
                 return json.loads(content)
             except ValueError:
-                raise LeapProtocolError(
-                    f"{method} {path}: HTTP {status} but not JSON ({len(content)} bytes, "
-                    f"{response.headers.get('Content-Type', 'no content type')})",
-                    status=status,
-                    retries=self._book.retries,
+                raise _NotJson(
+                    LeapProtocolError(
+                        f"{method} {path}: HTTP {status} but not JSON ({len(content)} bytes, "
+                        f"{response.headers.get('Content-Type', 'no content type')}, "
+                        f"after {self._book.retries} retries)",
+                        status=status,
+                        retries=self._book.retries,
+                    )
                 ) from None
         raise error_for_status(
             f"{method} {path}",
@@ -423,6 +448,14 @@ class LeapClient:
             base_url=self.base_url,
             retries=self._book.retries,
         )
+
+
+class _NotJson(Exception):
+    """A 2xx whose body is not JSON; carries the error to raise once retries are spent."""
+
+    def __init__(self, error: LeapProtocolError) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def _check_resumable(page_token: str | None, searches: int) -> None:
