@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 # good run started: a record written late in Leap's refresh is still picked up.
 SYNC_OVERLAP = timedelta(hours=1)
 MAX_SKIPPED_KEPT = 200
+# The error of a run that never started because the cache was down; the next run ignores it
+# when looking for a failed run to resume.
+NO_LOCK = "Could not take the sync lock, the cache is unreachable"
 
 
 class LockLost(RuntimeError):
@@ -142,6 +145,7 @@ def _window(kind: str, full: bool) -> tuple[datetime | None, SyncRun | None]:
     latest = (
         SyncRun.objects.filter(kind=kind)
         .exclude(status=SyncRun.Status.SKIPPED)
+        .exclude(error__startswith=NO_LOCK)
         .order_by("-started_at", "-pk")
         .first()
     )
@@ -161,7 +165,21 @@ def tracked_run(kind: str, *, full: bool = False, trigger: str = "") -> Iterator
     """
     now = timezone.now()
     token = uuid.uuid4().hex
-    if not cache.add(_lock_key(kind), token, settings.SYNC_LOCK_SECONDS):
+    try:
+        locked = cache.add(_lock_key(kind), token, settings.SYNC_LOCK_SECONDS)
+    except Exception as exc:
+        # the cache (Redis) is down: leave a failed run saying so, not just a task traceback
+        SyncRun.objects.create(
+            kind=kind,
+            full=full,
+            trigger=trigger,
+            status=SyncRun.Status.FAILED,
+            started_at=now,
+            finished_at=now,
+            error=f"{NO_LOCK}: {_one_line(exc)}",
+        )
+        raise
+    if not locked:
         SyncRun.objects.create(
             kind=kind,
             full=full,
