@@ -18,11 +18,16 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
+# The server starts first; the demo data is then synced from the embedded sandbox over HTTP,
+# as the hourly jobs would do, and the login is printed again once the tables are filled.
 demo: export ENV_FILE = $(DEMO_ENV)
 demo: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo_setup
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	@$(BIN)/python manage.py runserver --noreload 127.0.0.1:8000 & server=$$!; \
+	trap 'kill $$server 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py demo_sync && printf '\n  leapdash demo ready: http://127.0.0.1:8000/  user demo  password leapdash-demo\n\n'; \
+	wait $$server
 
 # The whole suite on the real PostgreSQL, Redis and Chromium. pytest's exit code 5 (no tests
 # collected) is a failure, not a pass.
