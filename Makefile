@@ -55,6 +55,17 @@ worker: $(STAMP)
 beat: $(STAMP)
 	$(BIN)/celery -A leapdash beat --loglevel=INFO
 
+# Benchmarks (not tests): ratios measured in one run, printed and written to
+# bench/results/latest.json. Their databases are named after DATABASE_URL's (default
+# leapdash_bench_*) and reused while their seed parameters match; bench-quick is 1/10 scale.
+bench: export ENV_FILE = leapdash/profiles/test.env
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+bench-quick: export ENV_FILE = leapdash/profiles/test.env
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench.run --quick
+
 chromium:
 	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -67,3 +78,10 @@ chromium:
 
 clean:
 	rm -rf $(VENV) staticfiles test-results demo.sqlite3
+
+# A bounded load test of the connections table on 127.0.0.1 (the suite runs a 10 s variant).
+.PHONY: load
+load: export ENV_FILE = leapdash/profiles/test.env
+load: $(STAMP)
+	LOAD_ROWS=100000 LOAD_CLIENTS=20 LOAD_SECONDS=60 $(BIN)/pytest -s \
+		tests/reliability/test_load.py
