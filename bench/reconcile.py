@@ -156,13 +156,11 @@ def _join(args: dict[str, Any]) -> dict[str, Any]:
 def _reconcile(args: dict[str, Any]) -> dict[str, Any]:
     from datetime import timedelta
 
+    from django.db import connection
     from django.utils import timezone
 
-    from meters.reconcile import reconcile
-
-    from django.db import connection
-
     from meters.models import Category
+    from meters.reconcile import reconcile
 
     statements: list[tuple[float, str]] = []
 
