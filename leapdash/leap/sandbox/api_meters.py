@@ -74,11 +74,12 @@ LISTS: dict[str, tuple[int, int, Callable[[Any], bool], Callable[[list[str]], Q]
     "load_types": (1, 20, _enum(LOAD_TYPES), lambda v: _contains_any("load_types", v)),
     "customer_groups": (1, 20, _text, lambda v: Q(customer_group__in=v)),
     "tags": (1, 20, _text, lambda v: _contains_any("tags", v)),
+    # a sandbox meter's connection_references is exactly its connection's refId: join, indexed
     "connection_reference_ids": (
         1,
         100,
         is_partner_reference,
-        lambda v: _contains_any("connection_refs", v),
+        lambda v: Q(connection__ref_id__in=v),
     ),
     "action_type": (1, 20, _enum(ACTION_TYPES), lambda v: _contains_any("action_types", v)),
 }

@@ -98,7 +98,6 @@ class Meter(models.Model):
     meter_id = models.UUIDField(unique=True)
     connection = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.SET_NULL)
     partner_reference = models.CharField(max_length=256, blank=True, db_index=True)
-    connection_refs = models.TextField(blank=True)  # "|ref1|ref2|" for portable `contains`
     transmission_region = models.CharField(max_length=8)
     customer_classification = models.CharField(max_length=12)
     meter_type = models.CharField(max_length=16, default="UTILITY_METER")

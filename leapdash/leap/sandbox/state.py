@@ -276,7 +276,6 @@ def meter_row(
         meter_id=uuid.UUID(document["meter_id"]),
         connection_id=connection.pk if connection is not None else connection_pk,
         partner_reference=document.get("partner_reference", ""),
-        connection_refs=bars(document.get("connection_references", [])),
         transmission_region=document["transmission_region"],
         customer_classification=document.get("customer_classification", ""),
         meter_type=document["meter_type"],
