@@ -30,6 +30,22 @@ class RecordError(ValueError):
         return (type(self), (self.kind, self.record_id, self.field, self.problem))
 
 
+def _holds_nul(obj: object) -> bool:
+    """True if any string (key or value) in the JSON document contains U+0000."""
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 class Reader:
     """Reads fields of one JSON object, raising RecordError that names the record."""
 
@@ -47,8 +63,11 @@ class Reader:
         for name in id_fields:
             value = obj.get(name)
             if isinstance(value, str) and value:
-                self.record_id = value
+                self.record_id = value.replace("\x00", "\\x00")
                 break
+        if _holds_nul(obj):
+            # PostgreSQL text and jsonb refuse U+0000: one such record would fail its whole page
+            raise self.error("(record)", "a NUL character (U+0000) in a text value of")
 
     def error(self, field: str, problem: str = "missing field") -> RecordError:
         return RecordError(self.kind, self.record_id, field, problem)
