@@ -10,6 +10,8 @@ import requests
 from django.conf import settings
 from django.core.management import BaseCommand, CommandError, call_command
 
+from meters.partners import derive_from_links
+
 
 class Command(BaseCommand):
     help = "Wait for the demo server, then run the connections and meters syncs once."
@@ -22,11 +24,16 @@ class Command(BaseCommand):
         deadline = time.monotonic() + wait
         while True:
             try:
-                requests.get(url, timeout=2)
+                requests.get(
+                    url, timeout=2, headers={"Authorization": f"Bearer {settings.LEAP_API_KEY}"}
+                )
                 break
             except requests.ConnectionError:
                 if time.monotonic() > deadline:
                     raise CommandError(f"The demo server did not answer at {url}.") from None
                 time.sleep(0.5)
         call_command("sync_connections", stdout=self.stdout)
+        # The partner's records come from the links "sent" to the demo customers, so that the
+        # meters sync's reconciliation has both sides to match.
+        derive_from_links()
         call_command("sync_meters", stdout=self.stdout)
