@@ -26,6 +26,7 @@ from links.models import Link
 from .filters import FunnelFilter
 from .models import Connection, UtilityConnection
 from .status import Action, ConnectionStatus, ErrorCode, UtilityStatus, label_of
+from .views import push_clean_url
 
 STAGES = (
     ("created", "Links created"),
@@ -157,7 +158,7 @@ def funnel(request: HtmxHttpRequest) -> HttpResponse:
         "stage_keys": [key for key, _ in STAGES],
     }
     template = "connections/_funnel.html" if is_partial(request) else "connections/funnel.html"
-    return render(request, template, context)
+    return push_clean_url(request, render(request, template, context))
 
 
 def _csv_rows(flows: list[dict[str, Any]], errors: list[dict[str, Any]]) -> Iterator[list[object]]:

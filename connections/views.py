@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlencode
 
 from django.apps import apps
 from django.conf import settings
@@ -59,6 +60,14 @@ class KnownCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         return self._total
+
+
+def push_clean_url(request: HtmxHttpRequest, response: HttpResponse) -> HttpResponse:
+    """Have htmx push the URL without the form's empty fields: shorter to share, same meaning."""
+    if is_partial(request):
+        kept = [(k, v) for k, values in request.GET.lists() for v in values if v]
+        response["HX-Push-Url"] = request.path + (f"?{urlencode(kept)}" if kept else "")
+    return response
 
 
 def touch_count() -> Coalesce:
@@ -135,7 +144,7 @@ def connection_list(request: HtmxHttpRequest) -> HttpResponse:
         "sort": request.GET.get("sort", ""),
     }
     template = "connections/_table.html" if partial else "connections/list.html"
-    return render(request, template, context)
+    return push_clean_url(request, render(request, template, context))
 
 
 def _never_opened(request: HtmxHttpRequest) -> HttpResponse:
@@ -146,7 +155,7 @@ def _never_opened(request: HtmxHttpRequest) -> HttpResponse:
     partial = is_partial(request)
     context = {"filter": filterset, "page": page, "sort": request.GET.get("sort", "")}
     template = "connections/_unopened_table.html" if partial else "connections/unopened.html"
-    return render(request, template, context)
+    return push_clean_url(request, render(request, template, context))
 
 
 # --- CSV export ---------------------------------------------------------------------------------

@@ -87,6 +87,7 @@ def test_skip_counts_as_the_touch_and_snooze_hides_for_a_day(pm_client, due):
     pm_client.post(f"/connections/{due['t3'].pk}/touch/", {"action": "snooze", "touch": "3"})
     assert _due_refs(pm_client.get("/connections/queue/").content.decode()) == {"t1"}
     snooze = Touchpoint.objects.get(connection=due["t3"], outcome="snoozed")
+    assert snooze.snoozed_until is not None
     assert snooze.snoozed_until - snooze.at == timedelta(hours=24)
     assert Touchpoint.objects.get(connection=due["t2"], touch=2).outcome == "skipped"
 
@@ -159,7 +160,7 @@ def test_a_failing_hook_raises_for_a_bounded_retry_and_records_nothing(due, rece
     assert not Touchpoint.objects.filter(automated=True).exists()
     assert OutgoingHook.load().last_status == "HTTP 503"
     assert post_due_touches_task.max_retries == 5
-    assert requests.RequestException in post_due_touches_task.autoretry_for
+    assert requests.RequestException in post_due_touches_task.autoretry_for  # type: ignore[attr-defined]
 
 
 def test_a_hook_refusing_with_a_4xx_is_not_retried(due, receiver):

@@ -144,7 +144,7 @@ def test_customer_names_are_escaped(pm_client, dataset):
 def test_sorting_by_a_column(pm_client, dataset, sort, first):
     body = pm_client.get(f"/connections/?sort={sort}", headers={"HX-Request": "true"}).content
     positions = {ref: body.decode().find(f'data-ref-id="{ref}"') for ref in ALL}
-    assert min(positions, key=positions.get) == first
+    assert min(positions, key=lambda ref: positions[ref]) == first
 
 
 @pytest.mark.parametrize(
