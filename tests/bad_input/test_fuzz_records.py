@@ -189,10 +189,13 @@ def test_a_meter_page_with_junk_records_keeps_the_good_ones(junk):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("where", ["ref_id", "utility_name", "extra_key", "extra_value"])
+@pytest.mark.parametrize(
+    "where", ["ref_id", "utility_name", "extra_key", "extra_value", "nan", "infinity"]
+)
 def test_a_nul_anywhere_in_a_record_skips_that_record_not_the_page(where):
-    """PostgreSQL refuses U+0000 in text and jsonb: found by the fuzzing above, fixed in
-    records/base.py so that the record is a RecordError and the page's others are stored."""
+    """PostgreSQL refuses U+0000 in text and jsonb, and NaN/Infinity in jsonb: found by the
+    fuzzing here, fixed in records/base.py so the record is a RecordError and the page's
+    other records are stored."""
     bad = _valid_connection("nul-1")
     if where == "ref_id":
         bad["ref_id"] = "nul\x00-1"
@@ -200,14 +203,17 @@ def test_a_nul_anywhere_in_a_record_skips_that_record_not_the_page(where):
         bad["utility_connections"][0]["utility_name"] = "PG\x00E"
     elif where == "extra_key":
         bad["x\x00"] = 1
-    else:
+    elif where == "extra_value":
         bad["notes"] = ["fine", {"deep": "a\x00b"}]
-    with pytest.raises(rec.RecordError, match="NUL") as caught:
+    else:  # json.loads reads NaN and Infinity, which jsonb refuses
+        bad["score"] = float("nan") if where == "nan" else float("-inf")
+    with pytest.raises(rec.RecordError, match="unstorable") as caught:
         rec.parse_connection(bad)
     assert "\x00" not in caught.value.record_id
     page = {"connections": [bad, _valid_connection("nul-2")], "nextPageToken": None}
     with responses.RequestsMock() as leap:
-        leap.get(re.compile(re.escape(BASE) + r"/v1\.1/connections.*"), json=page)
+        # allow_nan: Python's json writes NaN/Infinity as Leap's parser would read them
+        leap.get(re.compile(re.escape(BASE) + r"/v1\.1/connections.*"), body=json.dumps(page))
         with LeapClient(BASE, "sk_fuzz", max_retries=0) as client:
             counts = sync_connections(client=client, since=None, now=timezone.now())
     assert list(Connection.objects.values_list("ref_id", flat=True)) == ["nul-2"]

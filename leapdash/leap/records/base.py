@@ -7,6 +7,7 @@ the sync layer can count a bad record and carry on with the rest of the page.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -30,13 +31,17 @@ class RecordError(ValueError):
         return (type(self), (self.kind, self.record_id, self.field, self.problem))
 
 
-def _holds_nul(obj: object) -> bool:
-    """True if any string (key or value) in the JSON document contains U+0000."""
+def holds_unstorable(obj: object) -> bool:
+    """True if the JSON document holds what PostgreSQL text and jsonb refuse: U+0000 in any
+    string (key or value), or NaN/Infinity (Python's json module reads them)."""
     stack = [obj]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
             if "\x00" in item:
+                return True
+        elif isinstance(item, float):
+            if not math.isfinite(item):
                 return True
         elif isinstance(item, dict):
             stack.extend(item.keys())
@@ -65,9 +70,9 @@ class Reader:
             if isinstance(value, str) and value:
                 self.record_id = value.replace("\x00", "\\x00")
                 break
-        if _holds_nul(obj):
-            # PostgreSQL text and jsonb refuse U+0000: one such record would fail its whole page
-            raise self.error("(record)", "a NUL character (U+0000) in a text value of")
+        if holds_unstorable(obj):
+            # one such record would fail its whole page's write: skip it instead
+            raise self.error("(record)", "a NUL character or NaN/Infinity (unstorable) in")
 
     def error(self, field: str, problem: str = "missing field") -> RecordError:
         return RecordError(self.kind, self.record_id, field, problem)
