@@ -84,6 +84,12 @@ def _records(binary: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
                 ) from None
             except csv.Error as err:
                 raise FileProblem(f"Line {line} cannot be read as CSV: {err}.") from None
+            if any("\x00" in cell for cell in cells):
+                # a NUL byte means a binary or mis-saved file (and PostgreSQL refuses it)
+                raise FileProblem(
+                    f"Line {line} contains a NUL byte, so the file is not plain text. "
+                    "Save it as “CSV UTF-8” and upload it again."
+                )
             yield line, cells
             line = reader.line_num + 1
     finally:
