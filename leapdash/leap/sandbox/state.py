@@ -196,7 +196,9 @@ def record_attempt(
     before = connection.status
     _save(connection, now)
     utility_code = UTILITIES[utility_id].code
-    auth_status = "COMPLETED" if scenario.utility_status == "CONNECTED" else "FAILED"
+    auth_status = {"CONNECTED": "COMPLETED", "ERROR": "FAILED"}.get(
+        scenario.utility_status, "INITIATED"
+    )
     webhooks.emit(
         "connect_session.authorization_updated",
         {
@@ -207,7 +209,7 @@ def record_attempt(
         now,
     )
     session_status = "COMPLETED" if connection.status == "COMPLETED" else "UPDATED"
-    if before != connection.status or session_status == "UPDATED":
+    if not (before == "COMPLETED" and session_status == "COMPLETED"):  # completes only once
         webhooks.emit(
             "connect_session.updated",
             {"partner_reference": connection.ref_id, "status": session_status},
