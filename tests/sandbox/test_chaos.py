@@ -90,3 +90,25 @@ def test_a_record_with_unknown_values_and_extra_fields(api, seeded):
     assert odd["connection_status"] == "ON_HOLD"
     assert odd["utility_connections"][0]["status"] == "SUSPENDED"
     assert "sandbox_future_field" in odd
+
+
+def test_meter_pages_repeat_and_carry_odd_records_too(api, db):
+    from leapdash.leap.sandbox.state import advance_clock
+
+    seed(connections=30, seed=8)
+    advance_clock(48)
+    Chaos.objects.create(api_key="", repeat_across_pages=True, unknown_values=True)
+    page1 = api.post("/v2/meters/search", {"page_size": 3}).json()
+    page2 = api.post(
+        "/v2/meters/search", {"page_size": 3, "page_token": page1["next_page_token"]}
+    ).json()
+    assert page2["meters"][0]["meter_id"] == page1["meters"][-1]["meter_id"]
+    assert page1["meters"][0]["meter_type"] == "VIRTUAL_METER"
+    assert "sandbox_future_field" in page2["meters"][0]
+
+
+def test_test_submit_is_rate_limited_too(api, flow):
+    Chaos.objects.create(api_key="", rate_limit_every=1, retry_after_seconds=30)
+    response = api.post("/v2/forms/form-ca/test-submit", {"utility": "pge", "scenario": "empty"})
+    assert response.status_code == 429
+    assert response["Retry-After"] == "30"
