@@ -219,3 +219,33 @@ def test_a_nul_anywhere_in_a_record_skips_that_record_not_the_page(where):
     assert list(Connection.objects.values_list("ref_id", flat=True)) == ["nul-2"]
     assert counts.errors == 1
     assert json.dumps(counts.skipped).find("\\u0000") == -1
+
+
+@pytest.mark.django_db
+def test_an_unknown_enum_value_too_long_to_store_skips_its_record_not_the_page():
+    """Unknown statuses are kept raw in 32-character columns: a longer one was a DataError
+    that failed the whole page (found by the escaping tests), now a RecordError."""
+    bad = {**_valid_connection("long-1"), "connection_status": "S" * 33}
+    fine = {**_valid_connection("long-2"), "connection_status": "S" * 32}
+    page = {"connections": [bad, fine], "nextPageToken": None}
+    with responses.RequestsMock() as leap:
+        leap.get(re.compile(re.escape(BASE) + r"/v1\.1/connections.*"), json=page)
+        with LeapClient(BASE, "sk_fuzz", max_retries=0) as client:
+            counts = sync_connections(client=client, since=None, now=timezone.now())
+    assert list(Connection.objects.values_list("ref_id", "status")) == [("long-2", "S" * 32)]
+    assert counts.errors == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(
+    strict=True,
+    reason="known: free-text fields longer than their column (a meter's utility name over 64 "
+    "characters) fail the whole page; records.py does not bound free text yet",
+)
+def test_a_meter_with_an_overlong_utility_name_skips_only_that_meter():
+    long_name = {**copy.deepcopy(METER), "meter_id": str(uuid.uuid4())}
+    long_name["utility"] = {**long_name.get("utility", {}), "utility_name": "U" * 65}
+    good = {**copy.deepcopy(METER), "meter_id": str(uuid.uuid4())}
+    records = [rec.parse_meter(long_name), rec.parse_meter(good)]
+    write_meter_page(Page(records, [], None, 0), now=timezone.now(), counts=SyncCounts())
+    assert Meter.objects.filter(meter_id=good["meter_id"]).exists()

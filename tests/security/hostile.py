@@ -24,7 +24,7 @@ from leapdash.leap.client import Page
 from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import SyncCounts
 from links.models import Flow, Link, LinkBatch
-from meters.models import PartnerRecord
+from meters.models import PartnerImport, PartnerRecord
 from meters.reconcile import reconcile
 from meters.sync import write_enrollment_page, write_meter_page
 from tests.leap.payloads import load_payload
@@ -95,9 +95,9 @@ def seed(poison: Poison, *, anonymous: Client) -> dict[str, Any]:
         _connection_doc(
             poison("ref_id"),
             poison,
-            status=poison("status"),
+            status=poison("status")[:32],  # unknown enums: kept raw up to 32 characters
             when=when,
-            error_code=poison("error_code"),
+            error_code=poison("error_code")[:32],
         ),
     ]
     parsed = [rec.parse_connection(d) for d in docs]
@@ -112,7 +112,8 @@ def seed(poison: Poison, *, anonymous: Client) -> dict[str, Any]:
     )
     meter["customer"]["end_customer_name"] = poison("meter_customer")
     meter["customer"]["street_1"] = poison("street")
-    meter.setdefault("utility", {})["utility_name"] = poison("meter_utility")
+    # the meter's utility column holds 64 characters (see test_fuzz_records.py)
+    meter.setdefault("utility", {})["utility_name"] = poison("meter_utility")[:64]
     write_meter_page(Page([rec.parse_meter(meter)], [], None, 0), now=now, counts=SyncCounts())
     enrollment = copy.deepcopy(load_payload("enrollment_detail.json"))
     enrollment.update(meter_id=METER_ID, partner_reference=poison("enrollment_reference"))
@@ -139,7 +140,7 @@ def seed(poison: Poison, *, anonymous: Client) -> dict[str, Any]:
         payload={"payload": {"status": poison("webhook_status")}},
         received_at=now,
     )
-    SyncRun.objects.create(
+    run = SyncRun.objects.create(
         kind=SyncRun.Kind.CONNECTIONS,
         status=SyncRun.Status.FAILED,
         started_at=now,
@@ -168,7 +169,15 @@ def seed(poison: Poison, *, anonymous: Client) -> dict[str, Any]:
         error_count=1,
         total_rows=2,
     )
+    partner_import = PartnerImport.objects.create(
+        filename=poison("partner_filename"),
+        rows=[{"reference": "ok-ref", "name": poison("import_name"), "address": "", "program": ""}],
+        errors=[{"line": 3, "column": "name", "message": poison("import_error")}],
+        total_rows=2,
+    )
     return {
+        "run": run.pk,
+        "partner_import": partner_import.pk,
         "link": link.pk,
         "flow": flow.pk,
         "batch": batch.pk,

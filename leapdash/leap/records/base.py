@@ -31,6 +31,9 @@ class RecordError(ValueError):
         return (type(self), (self.kind, self.record_id, self.field, self.problem))
 
 
+ENUM_MAX = 32  # the shortest column an enum string is kept in (statuses, regions)
+
+
 def holds_unstorable(obj: object) -> bool:
     """True if the JSON document holds what PostgreSQL text and jsonb refuse: U+0000 in any
     string (key or value), or NaN/Infinity (Python's json module reads them)."""
@@ -166,6 +169,9 @@ class Reader:
     def enum(self, value: str, known: frozenset[str], field: str) -> str:
         """Keep an enum string as sent; flag one this version of leapdash does not know."""
         if value not in known:
+            if len(value) > ENUM_MAX:
+                # stored raw in a 32-character column: a longer one would fail its whole page
+                raise self.error(field, f"unknown value longer than {ENUM_MAX} characters in")
             self.unknown.append(f"{field}={value}")
         return value
 
