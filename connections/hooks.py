@@ -18,16 +18,15 @@ from celery import shared_task
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from .messages import Message, render_message
 from .models import Connection, OutgoingHook, Touchpoint
 from .status import (
     CADENCE_END,
     CUSTOMER_ACTIONS,
     Action,
     CadenceState,
-    Message,
     NextTouch,
     next_touch,
-    render_message,
 )
 
 SCAN_CHUNK = 500

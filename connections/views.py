@@ -31,8 +31,9 @@ from links.csvs import csv_response
 from links.models import LandingVisit, Link
 
 from .filters import ConnectionFilter, NeverOpenedFilter, never_opened_links
+from .messages import render_message
 from .models import Connection, Touchpoint, UtilityConnection, WebhookEvent
-from .status import ConnectionStatus, badge_class, label_of, render_message
+from .status import ConnectionStatus, badge_class, label_of
 from .tasks import sync_connections_task
 
 PAGE_SIZE = 50

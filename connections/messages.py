@@ -1,0 +1,161 @@
+"""The customer message catalogue: one subject and body per next action and utility error code,
+filled with plain text values by render_message (templates escape the result)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    subject: str
+    body: str
+
+
+GENERIC_ERROR_KEY = "error.generic"
+_RETRY = "Please open your link again and retry: {link}"
+
+MESSAGES: dict[str, Message] = {
+    "resend_link": Message(
+        "Finish connecting your utility account",
+        "Hi {customer}, you started connecting your utility account but did not log in yet. "
+        "It takes about two minutes: {link}",
+    ),
+    "connect_required_utility": Message(
+        "One more utility to connect",
+        "Hi {customer}, to finish your enrollment please also connect {utilities}. "
+        "Use your link: {link}",
+    ),
+    "sign_agreement": Message(
+        "One last step: your agreement",
+        "Hi {customer}, your utility is connected. Please complete the {agreements} "
+        "to finish: {link}",
+    ),
+    "agreement_declined": Message(
+        "About the agreement you declined",
+        "Hi {customer}, the {agreements} was declined, so we cannot enroll you yet. "
+        "If that was a mistake, you can complete it here: {link}",
+    ),
+    "other_utility_connected": Message(
+        "You connected a different utility",
+        "Hi {customer}, you connected an account with a different utility than the one we "
+        "asked for ({utilities}). If you also have an account there, connect it here: {link}",
+    ),
+    GENERIC_ERROR_KEY: Message(
+        "Something went wrong connecting {utility}",
+        "Hi {customer}, connecting your {utility} account did not complete. " + _RETRY,
+    ),
+    "error.USER_CANCELED": Message(
+        "You left before finishing",
+        "Hi {customer}, it looks like you stopped before your {utility} account was "
+        "connected. It only takes a couple of minutes to finish: {link}",
+    ),
+    "error.BAD_LOGIN": Message(
+        "Your {utility} login did not work",
+        "Hi {customer}, the username or password for {utility} was not accepted. Check them "
+        "on the {utility} website (you can reset your password there), then retry: {link}",
+    ),
+    "error.ACCOUNT_LOCKED": Message(
+        "Your {utility} account is locked",
+        "Hi {customer}, {utility} has locked your online account. Unlock it on the {utility} "
+        "website or by calling them, then retry: {link}",
+    ),
+    "error.MFA_UNSUPPORTED": Message(
+        "Two-factor login at {utility}",
+        "Hi {customer}, your {utility} account uses a two-factor method we cannot complete. "
+        "Switch it to text or email codes in your {utility} settings, then retry: {link}",
+    ),
+    "error.UTILITY_WEBSITE_DOWN": Message(
+        "{utility}'s website was down",
+        "Hi {customer}, {utility}'s website was unavailable when you tried. It is usually "
+        "back within a few hours. " + _RETRY,
+    ),
+    "error.UTILITY_ERROR": Message(
+        "{utility} had a problem",
+        "Hi {customer}, {utility} returned an error while connecting your account. "
+        "This is on their side. " + _RETRY,
+    ),
+    "error.UTILITY_RATE_LIMITED": Message(
+        "{utility} asked us to wait",
+        "Hi {customer}, {utility} limited the number of logins for a while. Please wait an "
+        "hour, then retry: {link}",
+    ),
+    "error.NO_METERS_FOUND": Message(
+        "No meters found at {utility}",
+        "Hi {customer}, we could not find any electricity meters on the {utility} account you "
+        "connected. If you have another account (for example the account holder's), connect "
+        "it here: {link}",
+    ),
+    "error.PARTIAL_METERS": Message(
+        "Some meters are missing",
+        "Hi {customer}, only some of your meters came through from {utility}. If another "
+        "account holds the rest, connect it here: {link}",
+    ),
+    "error.PENDING_MANUAL_REVIEW": Message(
+        "{utility} is reviewing your request",
+        "Hi {customer}, {utility} is reviewing your data-sharing request by hand. Nothing to "
+        "do for now; we will let you know if anything else is needed.",
+    ),
+    "error.AUTHORIZATION_REVOKED": Message(
+        "Data sharing was turned off",
+        "Hi {customer}, data sharing with {utility} was revoked. To stay enrolled, please "
+        "authorize it again: {link}",
+    ),
+    "error.AUTHORIZATION_EXPIRED": Message(
+        "Your authorization expired",
+        "Hi {customer}, your {utility} data-sharing authorization has expired. Please renew "
+        "it here: {link}",
+    ),
+    "error.UNKNOWN_ERROR": Message(
+        "Something went wrong connecting {utility}",
+        "Hi {customer}, connecting your {utility} account did not complete. " + _RETRY,
+    ),
+    "meters_overdue": Message(
+        "Your meters have not arrived yet",
+        "Hi {customer}, your {utility} account is connected but its meters have not come "
+        "through yet. Nothing to do unless we contact you again.",
+    ),
+}
+
+
+def error_message_key(error_code: str | None) -> str:
+    """The catalogue key for a utility error; unknown or missing codes get the generic retry."""
+    key = f"error.{error_code}"
+    return key if error_code and key in MESSAGES else GENERIC_ERROR_KEY
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def join_names(names: Iterable[str]) -> str:
+    items = [n for n in names if n]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def render_message(
+    message_key: str,
+    *,
+    customer_name: str = "",
+    link_url: str = "",
+    subjects: Sequence[str] = (),
+) -> Message:
+    """Fill a catalogue message with plain text values (the template layer escapes them).
+
+    Unknown keys render the generic retry message. Values are inserted, never re-parsed, so a
+    name containing braces cannot reach the template syntax.
+    """
+    message = MESSAGES.get(message_key, MESSAGES[GENERIC_ERROR_KEY])
+    names = join_names(subjects)
+    values = _Blank(
+        customer=customer_name or "there",
+        link=link_url,
+        utility=names or "your utility",
+        utilities=names or "the remaining utilities",
+        agreements=names or "agreement",
+    )
+    return Message(message.subject.format_map(values), message.body.format_map(values))
