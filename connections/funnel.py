@@ -36,12 +36,10 @@ STAGES = (
     ("completed", "Completed"),
     ("meters", "Meters arrived"),
 )
-# The SVG chart's geometry (user units; the viewBox scales it to any width).
-CHART_WIDTH = 720
-LABEL_WIDTH = 190
-BAR_AREA = 420
-BAR_HEIGHT = 30
-BAR_GAP = 14
+# The SVG chart's geometry in px; bar widths are percentages of the chart's width, so the
+# chart fills any screen while its text keeps its size (labels sit above their bars).
+STEP_HEIGHT = 50
+BAR_HEIGHT = 18
 
 
 @dataclass(frozen=True)
@@ -53,15 +51,15 @@ class Stage:
     of_previous: float | None  # % of the previous stage
     lost: int  # dropped since the previous stage
     y: int
-    width: int
+    width: str  # of the chart, e.g. "62.5%"
 
     @property
     def text_y(self) -> int:
-        return self.y + BAR_HEIGHT // 2 + 5
+        return self.y + 14
 
     @property
-    def value_x(self) -> int:
-        return LABEL_WIDTH + self.width + 8
+    def bar_y(self) -> int:
+        return self.y + 22
 
 
 def stage_annotations() -> dict[str, Exists]:
@@ -106,8 +104,8 @@ def stages_of(totals: dict[str, int]) -> list[Stage]:
                 of_links=100 * n / totals["created"] if totals.get("created") else None,
                 of_previous=100 * n / previous if previous else None,
                 lost=(previous - n) if previous is not None else 0,
-                y=i * (BAR_HEIGHT + BAR_GAP),
-                width=max(2, round(BAR_AREA * n / top)) if n else 0,
+                y=i * STEP_HEIGHT,
+                width=f"{max(0.5, 100 * n / top):.1f}%" if n else "0",
             )
         )
         previous = n
@@ -143,18 +141,13 @@ def _totals(flows: list[dict[str, Any]]) -> dict[str, int]:
 def funnel(request: HtmxHttpRequest) -> HttpResponse:
     filterset, flows = _funnel_data(request)
     stages = stages_of(_totals(flows))
-    chart_height = len(STAGES) * (BAR_HEIGHT + BAR_GAP)
+    chart_height = len(STAGES) * STEP_HEIGHT
     context = {
         "filter": filterset,
         "flows": flows,
         "stages": stages,
         "errors": error_dropoffs(filterset.qs),
-        "chart": {
-            "width": CHART_WIDTH,
-            "height": chart_height,
-            "label_width": LABEL_WIDTH,
-            "bar_height": BAR_HEIGHT,
-        },
+        "chart": {"height": chart_height, "bar_height": BAR_HEIGHT},
         "stage_keys": [key for key, _ in STAGES],
     }
     template = "connections/_funnel.html" if is_partial(request) else "connections/funnel.html"
