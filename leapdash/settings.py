@@ -182,6 +182,8 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Error reports hide the Leap key and webhook secret wherever a frame variable holds them.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "leapdash.reporting.SecretsFilter"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
