@@ -159,3 +159,12 @@ def render_message(
         agreements=names or "agreement",
     )
     return Message(message.subject.format_map(values), message.body.format_map(values))
+
+
+def message_title(message_key: str) -> str:
+    """The catalogue subject with generic words for its blanks: a heading for a group of
+    messages to different customers (the queue groups by message)."""
+    message = MESSAGES.get(message_key, MESSAGES[GENERIC_ERROR_KEY])
+    generic = _Blank(utility="the utility", utilities="utilities", agreements="agreement")
+    title = message.subject.format_map(generic)
+    return title[:1].upper() + title[1:]

@@ -21,8 +21,9 @@ from leapdash.htmx import HtmxHttpRequest
 from links.csvs import csv_response
 
 from .hooks import DueTouch, due_for, due_touches, post_due_touches_task
+from .messages import message_title
 from .models import Connection, OutgoingHook, Touchpoint
-from .status import CADENCE_END
+from .status import CADENCE_END, ErrorCode, label_of
 
 QUEUE_LIMIT = 300  # shown on the page; the exports and the hook take every due touch
 SNOOZE = timedelta(hours=24)
@@ -41,6 +42,15 @@ CSV_HEADER = [
 ]
 
 
+def group_title(message_key: str) -> str:
+    """A heading for customers getting the same message: the error's name for utility errors
+    (their subjects name each customer's utility), the generic subject otherwise."""
+    code = message_key.removeprefix("error.")
+    if message_key.startswith("error.") and code in ErrorCode.values:
+        return f"Utility error: {label_of(ErrorCode, code)}"
+    return message_title(message_key)
+
+
 @dashboard_view
 @require_GET
 def queue(request: HtmxHttpRequest) -> HttpResponse:
@@ -51,7 +61,10 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     groups: dict[str, list[DueTouch]] = {}
     for d in sorted(due, key=lambda d: (d.touch.due_by or now, d.connection.pk)):
         groups.setdefault(d.connection.message_key, []).append(d)
-    grouped = sorted(groups.values(), key=lambda items: -len(items))
+    grouped = [
+        {"title": group_title(key), "key": key, "items": items}
+        for key, items in sorted(groups.items(), key=lambda kv: -len(kv[1]))
+    ]
     per_touch = {n: sum(1 for d in due if d.touch.touch == n) for n in (1, 2, 3)}
     context = {
         "groups": grouped,

@@ -192,3 +192,10 @@ def test_only_ops_configure_the_hook(pm_client, ops_client):
 
 def test_the_queue_has_an_empty_state(pm_client):
     assert "Nothing is due right now." in pm_client.get("/connections/queue/").content.decode()
+
+
+def test_the_queue_groups_by_message_under_a_generic_heading(pm_client, due):
+    page = pm_client.get("/connections/queue/").content.decode()
+    assert '<section class="due-group" data-message="error.BAD_LOGIN">' in page
+    assert ">Utility error: Wrong utility login <span" in page
+    assert ">Finish connecting your utility account <span" in page
