@@ -118,6 +118,7 @@ def test_registering_the_webhook_leaks_neither_secret_when_leap_refuses(leap, se
 
 def test_the_report_filter_hides_secret_values_in_any_frame(settings):
     settings.LEAP_API_KEY, settings.LEAP_WEBHOOK_SECRET = KEY, SECRET
+
     def holds(headers):
         raise RuntimeError("boom")
 
