@@ -1,0 +1,179 @@
+"""One walk through the whole product as a new program manager would take it, with a
+screenshot of every step in the test's output folder (test-results/<test>/step-NN-*.png).
+
+Link → Leap Connect in the sandbox (one required utility connected, the other failing with a
+bad login) → sync → PARTIAL with the tailored message and the missing utility named → a
+touch marked in the re-engagement queue → the second utility connected → sync → COMPLETED →
+the sandbox clock 25 h on → meters synced and reconciled → one meter's reference fixed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from connections.models import Connection, Touchpoint
+from connections.tasks import sync_connections_task
+from leapdash.leap.sandbox import models as sandbox
+from leapdash.leap.sandbox.state import advance_clock
+from links.models import Flow, Link
+from meters.models import Meter, ReferenceChange
+from meters.tasks import reconcile_task, sync_meters_task
+from tests.meters.conftest import set_sandbox_reference
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+REF = "acme-hq-0001"
+
+
+@pytest.fixture
+def leap(live_server, settings):
+    """leapdash talks to the sandbox on the live server; links point at its Connect pages."""
+    settings.LEAP_API_BASE_URL = f"{live_server.url}/sandbox/api"
+    settings.LEAP_API_KEY = settings.LEAP_SANDBOX_API_KEY
+    settings.LEAP_CONNECT_BASE_URL = f"{live_server.url}/sandbox/connect"
+    assert settings.LEAP_SANDBOX_REFRESH_SECONDS == 0  # Leap's hourly refresh, compressed
+    # Leap's side of the flow and ours (set up with Leap beforehand, as partners do)
+    sandbox.Flow.objects.create(
+        org_name="test-energy",
+        title="commercial-solar",
+        region="CAISO",
+        thank_you_url=f"{live_server.url}/links/done/?flow=commercial-solar",
+    )
+    Flow.objects.create(
+        org_name="test-energy",
+        title="commercial-solar",
+        region="CAISO",
+        customer_type="commercial",
+        campaign="spring",
+    )
+    # the customer acts two hours "ago", so the sync sees them past Leap's quiet hour
+    advance_clock(-2)
+    return live_server
+
+
+class Steps:
+    def __init__(self, page, folder):
+        self.page, self.folder, self.n = page, Path(folder), 0
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def shot(self, name: str) -> None:
+        self.n += 1
+        self.page.screenshot(
+            path=str(self.folder / f"step-{self.n:02d}-{name}.png"), full_page=True
+        )
+
+
+def _utility(page, name: str, username: str) -> None:
+    page.locator("a.leap-utility", has_text=name).click()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("secret")
+    page.get_by_role("button", name="Authorize").click()
+
+
+def test_a_program_manager_walks_through_the_whole_product(
+    logged_in_page, leap, output_path, pm_user
+):
+    page, live = logged_in_page, leap.url
+    steps = Steps(page, output_path)
+    steps.shot("logged-in")
+
+    # 1. a Connect link for a commercial customer with two required utilities
+    page.goto(f"{live}/links/new/")
+    page.get_by_label("Leap Connect").check()
+    flow = Flow.objects.get(title="commercial-solar")
+    page.get_by_label("Flow").select_option(str(flow.pk))
+    page.get_by_label("Customer type").select_option("commercial")
+    page.get_by_label("Customer name").fill("Acme Offices")
+    page.get_by_label("Customer email").fill("energy@acme.example")
+    page.locator("input[name=requested_utilities][value=pge]").check()
+    page.locator("input[name=requested_utilities][value=sce]").check()
+    page.get_by_label("refId").fill(REF)
+    expect(page.locator("#link-url")).to_have_value(re.compile("requestedUtilities=pge,sce"))
+    steps.shot("link-preview")
+    page.get_by_role("button", name="Save link").click()
+    expect(page.get_by_role("heading", name=f"Link {REF}")).to_be_visible()
+    steps.shot("link-saved")
+    url = Link.objects.get(ref_id=REF).url
+
+    # 2. the customer: PG&E connects, SCE fails with a bad login
+    page.goto(url)
+    page.get_by_label("A business (commercial)").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="I agree and sign").click()
+    expect(page.get_by_text("Required")).to_have_count(2)
+    steps.shot("leap-connect-utilities")
+    _utility(page, "PG&E", "acme-pge")
+    _utility(page, "SCE", "UAPI_TEST_badlogin")
+    expect(page.get_by_role("heading", name="Error")).to_be_visible()
+    steps.shot("sce-bad-login")
+
+    # 3. the sync (what the hourly task runs) → PARTIAL, tailored message, SCE named
+    sync_connections_task(trigger="walkthrough")
+    connection = Connection.objects.get(ref_id=REF)
+    assert connection.status == "PARTIAL"
+    page.goto(f"{live}/connections/?q={REF}")
+    page.get_by_role("link", name=REF).first.click()
+    expect(page.locator("h1")).to_contain_text("Partly connected")
+    next_action = page.locator("article.next-action")
+    expect(next_action).to_contain_text("Southern California Edison")
+    expect(page.locator("figure.message-preview")).to_be_visible()
+    steps.shot("connection-partial")
+
+    # 4. a touch marked sent from the re-engagement queue
+    page.goto(f"{live}/connections/queue/")
+    card = page.locator("article", has_text=REF).last
+    card.get_by_role("button", name="Mark sent").click()
+    expect(page.get_by_text("marked sent")).to_be_visible()
+    steps.shot("touch-marked")
+    assert Touchpoint.objects.filter(connection=connection, outcome="sent").count() == 1
+
+    # 5. two hours later the customer comes back and connects SCE → sync → COMPLETED
+    advance_clock(2)
+    page.goto(url)
+    page.get_by_label("A business (commercial)").check()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("button", name="I agree and sign").click()
+    _utility(page, "SCE", "acme-sce")
+    page.wait_for_url(re.compile(re.escape(f"{live}/links/done/")))
+    steps.shot("customer-thanked")
+    sync_connections_task(trigger="walkthrough")
+    assert Connection.objects.get(ref_id=REF).status == "COMPLETED"
+    page.goto(f"{live}/connections/{connection.pk}/")
+    expect(page.locator("h1")).to_contain_text("Completed")
+    steps.shot("connection-completed")
+
+    # 6. a day later Leap has the meters: sync them, reconcile against our links
+    advance_clock(25)
+    meter_ids = [str(m) for m in sandbox.Meter.objects.values_list("meter_id", flat=True)]
+    assert len(meter_ids) == 2
+    set_sandbox_reference(meter_ids[0], "acme-hq-O001")  # a typo made on Leap's side
+    sync_meters_task(full=True, trigger="walkthrough")
+    assert Meter.objects.count() == 2
+    page.goto(f"{live}/meters/partners/")
+    page.get_by_role("button", name=re.compile("from links", re.I)).click()
+    reconcile_task(pm_user.pk)
+    page.goto(f"{live}/meters/reconciliation/?category=matched")
+    expect(page.locator(f"tr[data-reference='{REF}']")).to_have_count(1)
+    steps.shot("reconciliation-matched")
+
+    # 7. fix the mistyped reference from the meter's page: Leap keeps references unique per
+    # meter, so this site's second meter gets its own (the reconciliation suggests ours,
+    # which Leap would refuse as a duplicate)
+    page.goto(f"{live}/meters/reconciliation/?category=by_connection")
+    expect(page.locator("tr[data-reference='acme-hq-O001']")).to_have_count(1)
+    page.goto(f"{live}/meters/{meter_ids[0]}/")
+    page.get_by_label("New reference").fill(f"{REF}-b")
+    page.get_by_role("button", name="Preview change").click()
+    expect(page.get_by_role("heading", name="Preview reference changes")).to_be_visible()
+    steps.shot("fix-preview")
+    page.get_by_role("button", name="Send to Leap").click()
+    expect(page.locator("tr.fix-applied")).to_contain_text("Leap applied the new reference.")
+    steps.shot("fix-applied")
+    assert Meter.objects.get(meter_id=meter_ids[0]).partner_reference == f"{REF}-b"
+    assert sandbox.Meter.objects.get(meter_id=meter_ids[0]).partner_reference == f"{REF}-b"
+    assert ReferenceChange.objects.get().status == "applied"
+    assert len(list(steps.folder.glob("step-*.png"))) == steps.n
