@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from leapdash.leap.records.connections import UTILITY_IDS
 from links.builder import UTILITY_LABELS
+from links.filters import LinkFilter, campaign_choices
 from links.models import Flow, Link, Region
 
 from .models import Connection, UtilityConnection
@@ -27,12 +28,6 @@ UTILITY_FIELDS = ("utility", "utility_status", "error_code")
 def _utilities() -> list[tuple[str, str]]:
     # every utility id Leap's names normalise to, test utilities included
     return [(uid, UTILITY_LABELS.get(uid, name)) for name, uid in UTILITY_IDS.items()]
-
-
-def _campaigns() -> list[tuple[str, str]]:
-    names = Flow.objects.exclude(campaign="").order_by().values_list("campaign", flat=True)
-    names = names.distinct()
-    return [(c, c) for c in sorted(names)]
 
 
 def day_start(day: date) -> datetime:
@@ -77,7 +72,7 @@ class ConnectionFilter(django_filters.FilterSet):
     campaign = django_filters.ChoiceFilter(
         label="Campaign",
         field_name="link__flow__campaign",
-        choices=_campaigns,
+        choices=campaign_choices,
         empty_label="Any campaign",
     )
     active_from = django_filters.DateFilter(
@@ -186,7 +181,7 @@ class NeverOpenedFilter(django_filters.FilterSet):
         label="Flow", queryset=Flow.objects.all(), empty_label="Any flow"
     )
     campaign = django_filters.ChoiceFilter(
-        label="Campaign", field_name="flow__campaign", choices=_campaigns, empty_label="Any"
+        label="Campaign", field_name="flow__campaign", choices=campaign_choices, empty_label="Any"
     )
     created_from = django_filters.DateFilter(
         label="Created from", widget=DATE_INPUT, method="by_created_from"
@@ -208,15 +203,7 @@ class NeverOpenedFilter(django_filters.FilterSet):
         model = Link
         fields: list[str] = []
 
-    def search(self, queryset: QuerySet[Link], name: str, value: Any) -> QuerySet[Link]:
-        value = str(value).strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(ref_id__icontains=value)
-            | Q(customer_name__icontains=value)
-            | Q(customer_email__icontains=value)
-        )
+    search = LinkFilter.search  # the link list's own search: refId, name, email
 
     def by_created_from(self, queryset: QuerySet[Link], name: str, value: Any) -> QuerySet[Link]:
         return queryset.filter(created_at__gte=day_start(value)) if value else queryset
@@ -239,7 +226,7 @@ class FunnelFilter(django_filters.FilterSet):
         label="Flow", queryset=Flow.objects.all(), empty_label="Every flow"
     )
     campaign = django_filters.ChoiceFilter(
-        label="Campaign", field_name="flow__campaign", choices=_campaigns, empty_label="Any"
+        label="Campaign", field_name="flow__campaign", choices=campaign_choices, empty_label="Any"
     )
     created_from = django_filters.DateFilter(
         label="Links created from", widget=DATE_INPUT, method="by_created_from"

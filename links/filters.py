@@ -8,8 +8,10 @@ from django.db.models import Q, QuerySet
 from .models import Flow, Link
 
 
-def _campaigns() -> list[tuple[str, str]]:
-    names = Flow.objects.exclude(campaign="").values_list("campaign", flat=True).distinct()
+def campaign_choices() -> list[tuple[str, str]]:
+    # order_by() drops the model's default ordering, which would defeat DISTINCT
+    names = Flow.objects.exclude(campaign="").order_by().values_list("campaign", flat=True)
+    names = names.distinct()
     return [(c, c) for c in sorted(names)]
 
 
@@ -20,7 +22,7 @@ class LinkFilter(django_filters.FilterSet):
     campaign = django_filters.ChoiceFilter(
         field_name="flow__campaign",
         label="Campaign",
-        choices=_campaigns,
+        choices=campaign_choices,
         empty_label="All campaigns",
     )
     opened = django_filters.ChoiceFilter(
