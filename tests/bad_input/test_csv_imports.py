@@ -156,6 +156,7 @@ def test_partner_records_with_any_row_error_import_nothing(pm_client, db):
     Flow.objects.create(org_name="test-energy", title="spring", region="CAISO")
     content = (PARTNERS.header + PARTNERS.rows(500) + "bad/ref,X,Y\n").encode()
     _, batch = PARTNERS.upload(pm_client, content)
+    assert isinstance(batch, PartnerImport)
     PARTNERS.confirm(pm_client, batch)
     assert PartnerRecord.objects.count() == 0
     batch.refresh_from_db()

@@ -95,7 +95,7 @@ def test_the_landing_keeps_untrusted_values_bounded(pairs):
         assert key not in ("flow", "next", "refId")
 
 
-form_fields = st.fixed_dictionaries(
+raw_form_fields: st.SearchStrategy[dict[str, object]] = st.fixed_dictionaries(
     {
         "kind": st.sampled_from(["connect", "direct"]) | any_text,
         "flow": st.sampled_from(["", "1", "999999", "x"]) | any_text,
@@ -108,13 +108,16 @@ form_fields = st.fixed_dictionaries(
         "requested_utilities": st.lists(any_text | st.just("pge"), max_size=3),
     }
 )
+
+
 # what a browser can send in a form field (WSGI never hands over surrogates or NUL)
-form_fields = form_fields.map(
-    lambda d: {
-        k: ([x.replace("\x00", "") for x in v] if isinstance(v, list) else v.replace("\x00", ""))
-        for k, v in d.items()
-    }
-)
+def _browser_sendable(value: object) -> object:
+    if isinstance(value, list):
+        return [x.replace("\x00", "") for x in value]
+    return str(value).replace("\x00", "")
+
+
+form_fields = raw_form_fields.map(lambda d: {k: _browser_sendable(v) for k, v in d.items()})
 
 
 @pytest.mark.django_db

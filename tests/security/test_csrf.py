@@ -90,7 +90,9 @@ def test_the_admins_forms_accept_their_token_and_nothing_else(ops_user):
     client = Client(enforce_csrf_checks=True)
     client.force_login(ops_user)
     page = client.get("/admin/links/flow/add/").content.decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert found
+    token = found.group(1)
     form = {"org_name": "acme", "title": "home", "region": "CAISO", "customer_type": "residential"}
     refused = client.post("/admin/links/flow/add/", form)
     assert refused.status_code == 403

@@ -88,6 +88,7 @@ def test_a_500_from_leap_leaks_nowhere(leap, caplog, ops_client):
     Chaos.objects.create(api_key=KEY, error_rate=1.0, error_statuses="500", error_bodies="html")
     with pytest.raises(LeapError) as caught:  # noqa: PT012 (the task's own body)
         with tracked_run(SyncRun.Kind.CONNECTIONS, trigger="test") as run:
+            assert run is not None
             with LeapClient(
                 leap.url + "/sandbox/api", KEY, max_retries=1, sleep=lambda s: None
             ) as client:
@@ -102,6 +103,7 @@ def test_no_answer_at_all_leaks_nowhere(leap, caplog, ops_client):
     """A refused connection: the report includes urllib3's frames and the causes' chain."""
     with pytest.raises(LeapError) as caught:  # noqa: PT012
         with tracked_run(SyncRun.Kind.CONNECTIONS, trigger="test") as run:
+            assert run is not None
             with LeapClient("http://127.0.0.1:9/leap", KEY, max_retries=0) as client:
                 sync_connections(client=client, since=None, now=run.started_at)
     assert_nowhere(_reports(caught.value), caplog.text, _stored(), _pages(ops_client))
