@@ -237,15 +237,51 @@ def test_an_unknown_enum_value_too_long_to_store_skips_its_record_not_the_page()
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="known: free-text fields longer than their column (a meter's utility name over 64 "
-    "characters) fail the whole page; records.py does not bound free text yet",
+@pytest.mark.parametrize(
+    ("field", "limit"),
+    [
+        ("utility_name", 64),
+        ("end_customer_name", 256),
+        ("meter_id", 64),
+        ("partner_reference", 256),
+    ],
 )
-def test_a_meter_with_an_overlong_utility_name_skips_only_that_meter():
-    long_name = {**copy.deepcopy(METER), "meter_id": str(uuid.uuid4())}
-    long_name["utility"] = {**long_name.get("utility", {}), "utility_name": "U" * 65}
-    good = {**copy.deepcopy(METER), "meter_id": str(uuid.uuid4())}
-    records = [rec.parse_meter(long_name), rec.parse_meter(good)]
-    write_meter_page(Page(records, [], None, 0), now=timezone.now(), counts=SyncCounts())
-    assert Meter.objects.filter(meter_id=good["meter_id"]).exists()
+def test_a_meter_text_longer_than_its_column_skips_only_that_meter(field, limit):
+    """Found by the escaping tests: a 65-character utility name failed the whole page with a
+    DataError; records.py now refuses such a record (check_lengths) and the page goes on."""
+    too_long = {**copy.deepcopy(METER), "meter_id": str(uuid.uuid4())}
+    if field == "utility_name":
+        too_long["utility"] = {**too_long.get("utility", {}), field: "U" * (limit + 1)}
+    elif field == "end_customer_name":
+        too_long["customer"] = {**too_long["customer"], field: "N" * (limit + 1)}
+    else:
+        too_long[field] = "m" * (limit + 1)
+    fits = {**copy.deepcopy(METER), "meter_id": str(uuid.uuid4())}
+    with pytest.raises(rec.RecordError, match=f"longer than {limit}"):
+        rec.parse_meter(too_long)
+    records, errors = [rec.parse_meter(fits)], []
+    try:
+        records.append(rec.parse_meter(too_long))
+    except rec.RecordError as err:
+        errors.append(err)
+    counts = SyncCounts()
+    write_meter_page(Page(records, errors, None, 0), now=timezone.now(), counts=counts)
+    assert list(Meter.objects.values_list("meter_id", flat=True)) == [fits["meter_id"]]
+    assert counts.errors == 1
+
+
+@pytest.mark.django_db
+def test_a_connection_text_longer_than_its_column_skips_only_that_connection():
+    long_name = _valid_connection("long-utility")
+    long_name["utility_connections"][0]["utility_name"] = "U" * 201
+    long_ref = _valid_connection("r" * 256)
+    page = {
+        "connections": [long_name, long_ref, _valid_connection("fits-1")],
+        "nextPageToken": None,
+    }
+    with responses.RequestsMock() as leap:
+        leap.get(re.compile(re.escape(BASE) + r"/v1\.1/connections.*"), json=page)
+        with LeapClient(BASE, "sk_fuzz", max_retries=0) as client:
+            counts = sync_connections(client=client, since=None, now=timezone.now())
+    assert list(Connection.objects.values_list("ref_id", flat=True)) == ["fits-1"]
+    assert counts.errors == 2

@@ -112,7 +112,7 @@ def seed(poison: Poison, *, anonymous: Client) -> dict[str, Any]:
     )
     meter["customer"]["end_customer_name"] = poison("meter_customer")
     meter["customer"]["street_1"] = poison("street")
-    # the meter's utility column holds 64 characters (see test_fuzz_records.py)
+    # the meter's utility column holds 64 characters (a longer one is a skipped record)
     meter.setdefault("utility", {})["utility_name"] = poison("meter_utility")[:64]
     write_meter_page(Page([rec.parse_meter(meter)], [], None, 0), now=now, counts=SyncCounts())
     enrollment = copy.deepcopy(load_payload("enrollment_detail.json"))

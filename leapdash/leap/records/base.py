@@ -77,6 +77,15 @@ class Reader:
             # one such record would fail its whole page's write: skip it instead
             raise self.error("(record)", "a NUL character or NaN/Infinity (unstorable) in")
 
+    def check_lengths(self, record: object, limits: Mapping[str, int]) -> None:
+        """Refuse a record whose text would not fit leapdash's columns (a longer value fails
+        the whole page's write): `limits` maps record attributes, strings or tuples of them."""
+        for name, limit in limits.items():
+            value = getattr(record, name)
+            for item in value if isinstance(value, tuple) else (value,):
+                if isinstance(item, str) and len(item) > limit:
+                    raise self.error(name, f"longer than {limit} characters (stored limit) in")
+
     def error(self, field: str, problem: str = "missing field") -> RecordError:
         return RecordError(self.kind, self.record_id, field, problem)
 

@@ -94,6 +94,12 @@ class ConnectionRecord:
     raw: Mapping[str, Any] = field(repr=False, compare=False)
 
 
+# leapdash's column sizes (connections/models.py): a longer value is a bad record, not a
+# failed page
+CONNECTION_LIMITS = {"id": 400, "ref_id": 255}
+UTILITY_LIMITS = {"authorization_uuid": 64, "utility_name": 200, "utility_id": 100}
+
+
 def parse_connection(obj: object) -> ConnectionRecord:
     """One entry of the Connect API's `connections` array; raises RecordError."""
     r = Reader("connection", obj, ("ref_id", "id"))
@@ -106,7 +112,7 @@ def parse_connection(obj: object) -> ConnectionRecord:
     # Agreements read NOT_REQUIRED until the customer has picked a utility (LEAP_API.md §2):
     # an entry sent without the object is read the same way rather than rejected.
     agreements = r.obj_field("agreements")
-    return ConnectionRecord(
+    record = ConnectionRecord(
         id=r.req_str("id"),
         ref_id=ref_id,
         transmission_region=region,
@@ -125,6 +131,8 @@ def parse_connection(obj: object) -> ConnectionRecord:
         unknown_values=tuple(r.unknown),
         raw=r.obj,
     )
+    r.check_lengths(record, CONNECTION_LIMITS)
+    return record
 
 
 def _agreement(r: Reader, agreements: Mapping[str, Any], name: str) -> str:
@@ -145,7 +153,7 @@ def _parse_utility(r: Reader, item: object, index: int) -> UtilityConnectionReco
     error_code = r.opt_str("error_code", item, path)
     if error_code is not None:
         r.enum(error_code, _ERROR_CODES, path + "error_code")
-    return UtilityConnectionRecord(
+    record = UtilityConnectionRecord(
         authorization_uuid=r.req_str("authorization_uuid", item, path),
         utility_name=name,
         utility_id=utility_id(name),
@@ -155,6 +163,8 @@ def _parse_utility(r: Reader, item: object, index: int) -> UtilityConnectionReco
         started_at=r.opt_dt("start_date_time_utc", item, path),
         last_interaction_at=r.opt_dt("last_interaction_date_time_utc", item, path),
     )
+    r.check_lengths(record, UTILITY_LIMITS)
+    return record
 
 
 __all__ = [

@@ -111,6 +111,19 @@ class EnrollmentRecord:
     raw: Mapping[str, Any] = field(repr=False, compare=False)
 
 
+# leapdash's column sizes (meters/models.py): a longer value is a bad record, not a failed page
+METER_LIMITS = {
+    "meter_id": 64,
+    "partner_reference": 256,
+    "connection_references": 256,
+    "utility_name": 64,
+    "service_account_number": 128,
+    "customer_name": 256,
+    "service_address": 600,
+}
+ENROLLMENT_LIMITS = {"meter_id": 64, "partner_reference": 256}
+
+
 def parse_meter(obj: object) -> MeterRecord:
     """One meter of GET /v2/meters/{id} or POST /v2/meters/search; raises RecordError."""
     r = Reader("meter", obj, ("meter_id", "partner_reference"))
@@ -119,7 +132,7 @@ def parse_meter(obj: object) -> MeterRecord:
     audit = r.obj_field("audit", required=True)
     customer = r.obj_field("customer")
     utility = r.obj_field("utility")
-    return MeterRecord(
+    record = MeterRecord(
         meter_id=meter_id,
         partner_reference=r.opt_str("partner_reference"),
         connection_references=r.str_tuple("connection_references"),
@@ -139,6 +152,8 @@ def parse_meter(obj: object) -> MeterRecord:
         unknown_values=tuple(r.unknown),
         raw=r.obj,
     )
+    r.check_lengths(record, METER_LIMITS)
+    return record
 
 
 def parse_enrollment(obj: object) -> EnrollmentRecord:
@@ -154,7 +169,7 @@ def parse_enrollment(obj: object) -> EnrollmentRecord:
     )
     actions = r.obj_field("required_actions")
     audit = r.obj_field("audit")
-    return EnrollmentRecord(
+    record = EnrollmentRecord(
         meter_id=meter_id,
         partner_reference=r.opt_str("partner_reference"),
         global_status=global_status,
@@ -166,6 +181,8 @@ def parse_enrollment(obj: object) -> EnrollmentRecord:
         unknown_values=tuple(r.unknown),
         raw=r.obj,
     )
+    r.check_lengths(record, ENROLLMENT_LIMITS)
+    return record
 
 
 def _opt_enum(r: Reader, name: str, known: frozenset[str]) -> str | None:
