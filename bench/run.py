@@ -43,7 +43,8 @@ def main() -> int:
     args = parser.parse_args()
     only = set(args.only.split(","))
     scale = scales(args.quick)
-    say(f"{'quick' if args.quick else 'full'} scale: {scale}; load average {os.getloadavg()}")
+    load = os.getloadavg()
+    say(f"{'quick' if args.quick else 'full'} scale: {scale}; load average {load}")
     started = time.monotonic()
     rows: list[Row] = []
     explain = ""
@@ -74,7 +75,8 @@ def main() -> int:
     if explain:
         print("\nEXPLAIN of the slowest connections-table query at full size:\n")
         print(explain)
-    path = write_results(rows, {**scale, "quick": args.quick, "explain": explain}, seconds)
+    info = {**scale, "quick": args.quick, "load_average_at_start": load, "explain": explain}
+    path = write_results(rows, info, seconds)
     failed = [r.measure for r in rows if r.passed is False]
     say(f"done in {seconds / 60:.1f} min; {len(failed)} target(s) missed; results in {path}")
     return 0
