@@ -406,9 +406,11 @@ def _cpu_model() -> str:
     return platform.processor()
 
 
-def write_results(rows: Sequence[Row], scale: dict[str, Any], seconds: float) -> Path:
+def write_results(
+    rows: Sequence[Row], scale: dict[str, Any], seconds: float, name: str = "latest.json"
+) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / "latest.json"
+    path = RESULTS / name
     payload = {
         "machine": machine(),
         "scale": scale,

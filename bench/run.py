@@ -76,7 +76,9 @@ def main() -> int:
         print("\nEXPLAIN of the slowest connections-table query at full size:\n")
         print(explain)
     info = {**scale, "quick": args.quick, "load_average_at_start": load, "explain": explain}
-    path = write_results(rows, info, seconds)
+    # a run of some sections only must not replace the last complete run's results
+    name = "latest.json" if only >= set(SECTIONS) else "partial.json"
+    path = write_results(rows, info, seconds, name)
     failed = [r.measure for r in rows if r.passed is False]
     say(f"done in {seconds / 60:.1f} min; {len(failed)} target(s) missed; results in {path}")
     return 0
