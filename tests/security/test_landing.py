@@ -108,3 +108,19 @@ def test_the_landing_page_names_nothing_about_the_connection(db):
 
     assert same(known) == same(unknown)
     assert "plain-customer_name" not in known
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
+def test_the_login_and_logout_next_parameters_stay_on_this_site(pm_user, target):
+    from tests.factories import PASSWORD
+
+    client = Client()
+    login = client.post(
+        f"/accounts/login/?next={quote(target)}",
+        {"username": pm_user.username, "password": PASSWORD, "next": target},
+    )
+    assert login.status_code == 302
+    assert login["Location"] == "/"
+    logout = client.post(f"/accounts/logout/?next={quote(target)}", {"next": target})
+    assert logout.status_code == 302
+    assert logout["Location"] == "/accounts/login/"
