@@ -173,12 +173,16 @@ class HookForm(forms.ModelForm[OutgoingHook]):
     class Meta:
         model = OutgoingHook
         fields = ["enabled", "url", "channel", "secret_header"]
-        widgets = {"secret_header": forms.PasswordInput(render_value=True)}
+        # The secret is never written back into the page; left blank, the stored one is kept.
+        widgets = {"secret_header": forms.PasswordInput(render_value=False)}
+        help_texts = {"secret_header": "Leave blank to keep the current secret."}
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         if data.get("enabled") and not data.get("url"):
             self.add_error("url", "An enabled hook needs a URL.")
+        if not data.get("secret_header") and self.instance.pk:
+            data["secret_header"] = self.instance.secret_header
         return data
 
 

@@ -55,6 +55,11 @@ def _check_redis() -> str | None:
     return None
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Test users are many and their passwords are not secrets: hash them cheaply.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     problems = [p for p in (_check_postgres(), _check_redis()) if p]
     if problems:

@@ -199,3 +199,23 @@ def test_the_queue_groups_by_message_under_a_generic_heading(pm_client, due):
     assert '<section class="due-group" data-message="error.BAD_LOGIN">' in page
     assert ">Utility error: Wrong utility login <span" in page
     assert ">Finish connecting your utility account <span" in page
+
+
+def test_the_hook_secret_is_never_written_into_the_page_and_a_blank_keeps_it(ops_client):
+    OutgoingHook.objects.create(
+        pk=1, url="https://hooks.example.com/x", secret_header="s3cr3t-value"
+    )
+    page = ops_client.get("/connections/hook/").content.decode()
+    assert "s3cr3t-value" not in page
+    response = ops_client.post(
+        "/connections/hook/",
+        {
+            "enabled": "on",
+            "url": "https://hooks.example.com/y",
+            "channel": "email",
+            "secret_header": "",
+        },
+    )
+    assert response.status_code == 302
+    hook = OutgoingHook.objects.get(pk=1)
+    assert (hook.url, hook.secret_header) == ("https://hooks.example.com/y", "s3cr3t-value")
