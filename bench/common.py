@@ -285,6 +285,7 @@ class Server:
                 if self.proc.poll() is not None:
                     raise RuntimeError("the sandbox server did not start") from None
                 time.sleep(0.1)
+        self.__exit__()  # never leave a server behind
         raise RuntimeError("the sandbox server did not answer within 30 s")
 
     def __exit__(self, *exc: object) -> None:
