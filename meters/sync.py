@@ -153,6 +153,26 @@ def update_connection_actions(*, now: datetime, overdue_after: timedelta) -> tup
     return arrived, overdue
 
 
+def _changed(
+    ids: list[str],
+    latest: Mapping[str, MeterRecord] | Mapping[str, EnrollmentRecord],
+    stored: Mapping[str, str],
+    counts: SyncCounts,
+) -> Iterator[tuple[str, str]]:
+    """(meter id, new fingerprint) of each record that differs from what is stored; counts
+    every record as created, updated or unchanged."""
+    for meter_id in ids:
+        fingerprint = _fingerprint(latest[meter_id].raw)
+        if stored.get(meter_id) == fingerprint:
+            counts.unchanged += 1
+            continue
+        if meter_id in stored:
+            counts.updated += 1
+        else:
+            counts.created += 1
+        yield meter_id, fingerprint
+
+
 # --- meter details ----------------------------------------------------------------------------
 
 
@@ -165,17 +185,10 @@ def write_meter_page(page: Page[MeterRecord], *, now: datetime, counts: SyncCoun
     ids = sorted(latest)  # one lock order for every writer
     with transaction.atomic():
         stored = dict(Meter.objects.filter(meter_id__in=ids).values_list("meter_id", "fingerprint"))
-        changed: list[Meter] = []
-        for meter_id in ids:
-            fingerprint = _fingerprint(latest[meter_id].raw)
-            if stored.get(meter_id) == fingerprint:
-                counts.unchanged += 1
-                continue
-            if meter_id in stored:
-                counts.updated += 1
-            else:
-                counts.created += 1
-            changed.append(_meter_row(latest[meter_id], fingerprint, now))
+        changed = [
+            _meter_row(latest[meter_id], fingerprint, now)
+            for meter_id, fingerprint in _changed(ids, latest, stored, counts)
+        ]
         if not changed:
             return
         changed_ids = [row.meter_id for row in changed]
@@ -237,17 +250,10 @@ def write_enrollment_page(
         stored = dict(
             Enrollment.objects.filter(meter_id__in=ids).values_list("meter_id", "fingerprint")
         )
-        changed: list[Enrollment] = []
-        for meter_id in ids:
-            fingerprint = _fingerprint(latest[meter_id].raw)
-            if stored.get(meter_id) == fingerprint:
-                counts.unchanged += 1
-                continue
-            if meter_id in stored:
-                counts.updated += 1
-            else:
-                counts.created += 1
-            changed.append(_enrollment_row(latest[meter_id], fingerprint, now))
+        changed = [
+            _enrollment_row(latest[meter_id], fingerprint, now)
+            for meter_id, fingerprint in _changed(ids, latest, stored, counts)
+        ]
         if not changed:
             return
         Enrollment.objects.bulk_create(
