@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from leapdash.leap.paging import prefetched
 from leapdash.runs.tracking import SyncCounts
 from links.models import Link
 
@@ -52,7 +53,7 @@ def sync_connections(
     each committed page: tracked_run's page_done records progress there.
     """
     counts = SyncCounts()
-    for page in _pages(client, since, resume_token, ref_ids, page_size):
+    for page in prefetched(_pages(client, since, resume_token, ref_ids, page_size)):
         write_page(page, now=now, counts=counts)
         on_page(counts, None if ref_ids else page.next_token)
     return counts

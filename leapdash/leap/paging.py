@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -15,6 +17,7 @@ from leapdash.leap.retry import RetryBook
 logger = logging.getLogger("leapdash.leap.client")
 
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 @dataclass
@@ -60,3 +63,55 @@ class CallStats:
             self.call, outcome, self.pages, self.records, self.bad, self.retries,
             time.monotonic() - self.started,
         )  # fmt: skip
+
+
+_DONE = object()
+
+
+def prefetched(pages: Iterator[T], *, timeout: float = 600.0) -> Iterator[T]:
+    """Yield `pages` while the next one is already being fetched in a background thread.
+
+    A sync then waits for Leap and for its own database writes side by side instead of one
+    after the other. At most one page waits in the queue, so memory stays bounded by a few
+    pages. An exception raised while fetching is re-raised here, after the pages before it;
+    when the consumer stops early, the fetching thread is told to stop too.
+    """
+    handoff: queue.Queue[object] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch() -> None:
+        try:
+            for page in pages:
+                if not put(page):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the consumer, who re-raises it
+            put(_Failure(exc))
+
+    thread = threading.Thread(target=fetch, name="leap-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = handoff.get(timeout=timeout)
+            if item is _DONE:
+                return
+            if isinstance(item, _Failure):
+                raise item.exc
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+class _Failure:
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
