@@ -69,7 +69,7 @@ ops_view = _require([OPS])
 def role_context(request: HttpRequest) -> dict[str, object]:
     """Template context: which roles the current user holds (for showing, never for checks)."""
     roles = user_roles(request.user) if hasattr(request, "user") else set()
-    return {"user_is_ops": OPS in roles, "user_has_role": bool(roles)}
+    return {"user_is_ops": OPS in roles}
 
 
 def grant_role_permissions(**kwargs: object) -> None:

@@ -79,10 +79,6 @@ class RunHandle:
     def full(self) -> bool:
         return self.run.full
 
-    def set_estimate(self, pages: int | None) -> None:
-        self.run.pages_estimate = pages
-        self.run.save(update_fields=["pages_estimate"])
-
     def page_done(self, counts: SyncCounts, next_token: str | None = None) -> None:
         """Record one page's progress and renew the lock; raise LockLost if it was taken."""
         self._renew()
