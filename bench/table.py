@@ -113,6 +113,12 @@ SELECT c.id, 1, md5(c.ref_id || 'b'), 'second utility',
     ELSE ({CAISO})[1 + (c.id + 1) % 3] END,
   true, 'NOT_CONNECTED', '', c.started_at, c.last_interaction_at
 FROM connections_connection c WHERE c.status = 'PARTIAL' OR c.id % 7 = 0;
+
+-- what the sync stores alongside: every utility id tried, as ",pge,sce,"
+UPDATE connections_connection c SET utility_ids = ',' || u.ids || ','
+FROM (SELECT connection_id, string_agg(DISTINCT utility_id, ',' ORDER BY utility_id) AS ids
+      FROM connections_utilityconnection GROUP BY connection_id) u
+WHERE u.connection_id = c.id;
 """
 
 
@@ -127,10 +133,11 @@ def table_db(connections: int) -> str:
 
         with psycopg.connect(db_url(name), autocommit=True) as conn:
             conn.execute(GENERATE.replace("%(n)s", str(int(connections))))
+            conn.execute("VACUUM FULL connections_connection")  # the utility_ids UPDATE's bloat
             conn.execute("VACUUM ANALYZE")
         say(f"generated {connections:,} connections in {time.monotonic() - started:.0f}s")
 
-    ensure_db(database, {"kind": "table", "connections": connections, "v": 2}, build)
+    ensure_db(database, {"kind": "table", "connections": connections, "v": 3}, build)
     return database
 
 

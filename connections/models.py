@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -34,6 +36,11 @@ class Connection(models.Model):
     # Denormalised from the utility rows so the dashboard filters on it without a join.
     required_missing = models.BooleanField(
         default=False, help_text="A required utility is not connected yet."
+    )
+    # Denormalised too: every utility id tried, as ",pge,sce," (sorted), so the table's utility
+    # filter is a LIKE on the row itself instead of an EXISTS over the utility rows.
+    utility_ids = models.TextField(
+        blank=True, default="", help_text="Utilities tried, e.g. ,pge,sce,"
     )
     unknown_values = models.JSONField(
         default=list, blank=True, help_text="Values this version of leapdash does not know."
@@ -118,6 +125,7 @@ SYNCED_FIELDS = [
     "prohibited_resource_attestation",
     "demand_response_participation",
     "required_missing",
+    "utility_ids",
     "unknown_values",
     "next_action",
     "next_action_reason",
@@ -129,6 +137,17 @@ SYNCED_FIELDS = [
     "raw",
     "last_synced_at",
 ]
+
+
+def utility_ids_text(ids: Iterable[str]) -> str:
+    """The stored form of Connection.utility_ids: ",pge,sce," (sorted, unique), "" for none."""
+    unique = sorted(set(ids))
+    return f",{','.join(unique)}," if unique else ""
+
+
+def utility_ids_pattern(utility_id: str) -> str:
+    """What Connection.utility_ids contains when `utility_id` was tried."""
+    return f",{utility_id},"
 
 
 class UtilityConnection(models.Model):

@@ -21,7 +21,7 @@ from leapdash.leap.paging import prefetched
 from leapdash.runs.tracking import SyncCounts
 from links.models import Link
 
-from .models import SYNCED_FIELDS, Connection, UtilityConnection
+from .models import SYNCED_FIELDS, Connection, UtilityConnection, utility_ids_text
 from .status import NextAction, UtilityStatus, classify
 
 if TYPE_CHECKING:
@@ -158,6 +158,7 @@ def _connection_row(
         required_missing=any(
             u.utility_is_required and u.status != UtilityStatus.CONNECTED for u in record.utilities
         ),
+        utility_ids=utility_ids_text(u.utility_id for u in record.utilities),
         unknown_values=list(record.unknown_values),
         next_action=action.kind,
         next_action_reason=action.reason,

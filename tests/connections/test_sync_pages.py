@@ -60,6 +60,7 @@ def test_a_page_creates_connections_with_their_utilities_and_verdict():
         ("pge", "ERROR", "BAD_LOGIN", 0),
         ("sce", "CONNECTED", "", 1),
     ]
+    assert row.utility_ids == ",pge,sce,"  # what the table's utility filter matches
 
 
 def test_the_same_page_again_writes_nothing():
@@ -89,6 +90,7 @@ def test_a_changed_record_is_updated_and_its_utilities_replaced():
     assert row.first_synced_at == NOW
     assert row.last_synced_at == later
     assert list(row.utilities.values_list("utility_id", "status")) == [("pge", "CONNECTED")]
+    assert row.utility_ids == ",pge,"
     assert Connection.objects.get(ref_id="r0").utilities.count() == 2
     assert (
         first_ids
