@@ -64,10 +64,10 @@ FROM generate_series(1::bigint, %(n)s) AS i;
 
 INSERT INTO connections_connection (ref_id, leap_id, transmission_region, started_at,
   last_interaction_at, status, prohibited_resource_attestation, demand_response_participation,
-  required_missing, unknown_values, next_action, next_action_reason, message_key,
+  required_missing, utility_ids, unknown_values, next_action, next_action_reason, message_key,
   message_subjects, actionable_at, fingerprint, raw, first_synced_at, last_synced_at)
 SELECT ref_id, md5(ref_id), region, last_at - INTERVAL '20 minutes', last_at, status,
-  'NOT_REQUIRED', 'NOT_REQUIRED', status = 'PARTIAL', '[]',
+  'NOT_REQUIRED', 'NOT_REQUIRED', status = 'PARTIAL', '', '[]',
   CASE status WHEN 'COMPLETED' THEN 'WAIT_FOR_METERS' WHEN 'ERROR' THEN 'TAILORED_MESSAGE'
     WHEN 'PARTIAL' THEN 'CONNECT_REQUIRED_UTILITY' ELSE 'RESEND_LINK' END,
   '', CASE WHEN status = 'ERROR' THEN 'error.' || lower(err) ELSE '' END, '[]',

@@ -40,7 +40,7 @@ class Connection(models.Model):
     # Denormalised too: every utility id tried, as ",pge,sce," (sorted), so the table's utility
     # filter is a LIKE on the row itself instead of an EXISTS over the utility rows.
     utility_ids = models.TextField(
-        blank=True, default="", help_text="Utilities tried, e.g. ,pge,sce,"
+        blank=True, default="", db_default="", help_text="Utilities tried, e.g. ,pge,sce,"
     )
     unknown_values = models.JSONField(
         default=list, blank=True, help_text="Values this version of leapdash does not know."
