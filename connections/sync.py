@@ -15,9 +15,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.db import connection as db
 from django.db import transaction
 
+from leapdash import pgcopy
 from leapdash.leap.paging import prefetched
+from leapdash.pgcopy import Row
 from leapdash.runs.tracking import SyncCounts
 from links.models import Link
 
@@ -91,7 +94,7 @@ def write_page(page: Page[ConnectionRecord], *, now: datetime, counts: SyncCount
             Connection.objects.filter(ref_id__in=refs).values_list("ref_id", "fingerprint")
         )
         links = _links_by_ref_id(refs)
-        changed: list[tuple[ConnectionRecord, Connection]] = []
+        changed: list[tuple[ConnectionRecord, Row]] = []
         for ref in refs:
             record = latest[ref]
             action = classify(record, now)
@@ -107,17 +110,39 @@ def write_page(page: Page[ConnectionRecord], *, now: datetime, counts: SyncCount
             changed.append((record, _connection_row(record, action, link_id, fingerprint, now)))
         if not changed:
             return
-        saved = Connection.objects.bulk_create(
-            [row for _, row in changed],
-            update_conflicts=True,
-            unique_fields=["ref_id"],
-            update_fields=SYNCED_FIELDS,
-        )
-        ids = [row.pk for row in saved]  # PostgreSQL returns the ids of upserted rows
-        UtilityConnection.objects.filter(connection_id__in=ids).delete()
-        UtilityConnection.objects.bulk_create(
-            _utility_rows(zip([record for record, _ in changed], ids, strict=True))
-        )
+        if db.vendor == "postgresql":
+            _copy_rows(changed)
+        else:
+            _bulk_create_rows(changed)
+
+
+def _copy_rows(changed: list[tuple[ConnectionRecord, Row]]) -> None:
+    """PostgreSQL: upsert through COPY, then replace the utility rows (one delete, one COPY)."""
+    ids = pgcopy.upsert(
+        Connection, [row for _, row in changed], unique="ref_id", update=SYNCED_FIELDS
+    )
+    UtilityConnection.objects.filter(connection_id__in=list(ids.values())).delete()
+    pgcopy.insert(
+        UtilityConnection,
+        _utility_rows((record, ids[record.ref_id]) for record, _ in changed),
+    )
+
+
+def _bulk_create_rows(changed: list[tuple[ConnectionRecord, Row]]) -> None:
+    """Other databases (the SQLite demo): the same writes through bulk_create."""
+    saved = Connection.objects.bulk_create(
+        [Connection(**row) for _, row in changed],
+        update_conflicts=True,
+        unique_fields=["ref_id"],
+        update_fields=SYNCED_FIELDS,
+    )
+    # the database returns the ids of upserted rows (SQLite does since 3.35)
+    ids = [row.pk for row in saved]
+    UtilityConnection.objects.filter(connection_id__in=ids).delete()
+    UtilityConnection.objects.bulk_create(
+        UtilityConnection(**row)
+        for row in _utility_rows(zip([record for record, _ in changed], ids, strict=True))
+    )
 
 
 def _links_by_ref_id(refs: list[str]) -> dict[str, int]:
@@ -145,8 +170,9 @@ def _connection_row(
     link_id: int | None,
     fingerprint: str,
     now: datetime,
-) -> Connection:
-    return Connection(
+) -> Row:
+    """The Connection's field values by attname; a field left out gets its default."""
+    return dict(
         ref_id=record.ref_id,
         leap_id=record.id,
         transmission_region=record.transmission_region,
@@ -173,11 +199,9 @@ def _connection_row(
     )
 
 
-def _utility_rows(
-    pairs: Iterable[tuple[ConnectionRecord, int]],
-) -> list[UtilityConnection]:
+def _utility_rows(pairs: Iterable[tuple[ConnectionRecord, int]]) -> list[Row]:
     return [
-        UtilityConnection(
+        dict(
             connection_id=connection_id,
             position=position,
             authorization_uuid=u.authorization_uuid,

@@ -1,0 +1,131 @@
+"""The PostgreSQL COPY write path stores exactly what the bulk_create path (SQLite demo) stores.
+
+write_page takes the COPY path on PostgreSQL; the tests run the bulk_create path on the same
+database by swapping the function, then compare every column of the rows each path wrote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.forms.models import model_to_dict
+
+from connections import sync
+from connections.models import SYNCED_FIELDS, Connection, UtilityConnection
+from connections.sync import write_page
+from leapdash import pgcopy
+from leapdash.leap.client import Page
+from leapdash.leap.records import ConnectionRecord
+from leapdash.runs.tracking import SyncCounts
+from links.models import Link
+
+from .builders import CONED, NOW, PGE, SCE, conn, util
+
+pytestmark = pytest.mark.django_db
+
+AWKWARD = "tab\there, newline\nthere, back\\slash, \\N, \"quotes\", 'single', ünïcødé ☃ 𝄞"
+
+
+def _records(prefix: str) -> list[ConnectionRecord]:
+    no_dates = replace(util(CONED, "ERROR", "UNKNOWN_ERROR"), started_at=None)
+    no_dates = replace(no_dates, last_interaction_at=None, utility_name=AWKWARD[:200])
+    return [
+        conn(
+            "PARTIAL",
+            util(PGE, "ERROR", "BAD_LOGIN"),
+            util(SCE, required=False, uuid=AWKWARD[:64]),
+            no_dates,
+            ref_id=f"{prefix}a+b/c=d==",
+            raw={"ref_id": f"{prefix}a+b/c=d==", "text": AWKWARD, "n": [1, 2.5, None, True]},
+            unknown=(AWKWARD, "utility_connections[0].utility_name=☃"),
+        ),
+        replace(
+            conn("NOT_STARTED", ref_id=f"{prefix} spaces and \\ backslash"),
+            started_at=None,
+            raw={"nested": {"deep": [{"ü": "\u2028\u2029"}]}, "empty": {}, "list": []},
+        ),
+        conn("COMPLETED", util(CONED, error_code=None), ref_id=f"{prefix}plain", drp="SIGNED"),
+    ]
+
+
+def _stored(prefix: str) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    rows = []
+    for row in Connection.objects.filter(ref_id__startswith=prefix).order_by("ref_id"):
+        values = model_to_dict(row, exclude=["id"])
+        values["ref_id"] = values["ref_id"].removeprefix(prefix)
+        values["leap_id"] = values["leap_id"].replace(prefix, "")
+        raw = dict(values["raw"])
+        if isinstance(raw.get("ref_id"), str):
+            raw["ref_id"] = raw["ref_id"].removeprefix(prefix)
+        values["raw"] = raw
+        values.pop("fingerprint")  # covers the raw record, which holds the prefix
+        utilities = [
+            model_to_dict(u, exclude=["id", "connection"])
+            for u in UtilityConnection.objects.filter(connection=row).order_by("position")
+        ]
+        rows.append((values, utilities))
+    return rows
+
+
+def test_the_copy_path_stores_what_the_bulk_create_path_stores(monkeypatch):
+    link = Link.objects.create(org_name="acme", ref_id="copy/plain", url="https://x.test/")
+    Link.objects.create(org_name="acme", ref_id="bulk/plain", url="https://x.test/", pk=link.pk + 1)
+    write_page(Page(_records("copy/"), [], None, 0), now=NOW, counts=SyncCounts())
+    monkeypatch.setattr(sync, "_copy_rows", sync._bulk_create_rows)
+    write_page(Page(_records("bulk/"), [], None, 0), now=NOW, counts=SyncCounts())
+    copied, created = _stored("copy/"), _stored("bulk/")
+    assert len(copied) == 3
+    assert [values.pop("link") for values, _ in copied] == [None, None, link.pk]
+    assert [values.pop("link") for values, _ in created] == [None, None, link.pk + 1]
+    assert copied == created
+    spaces, awkward, _ = copied
+    assert spaces[0]["started_at"] is None
+    assert awkward[0]["raw"]["text"] == AWKWARD
+    assert awkward[0]["unknown_values"][0] == AWKWARD
+    assert [u["last_interaction_at"] for u in awkward[1]][2] is None
+    assert awkward[1][2]["utility_name"] == AWKWARD
+
+
+def test_an_update_through_copy_keeps_first_synced_at_and_replaces_the_utilities():
+    first = _records("u/")
+    write_page(Page(first, [], None, 0), now=NOW, counts=SyncCounts())
+    later = NOW + timedelta(hours=2)
+    changed = [replace(r, raw={"v": 2}, utilities=(util(SCE),)) for r in first]
+    counts = SyncCounts()
+    write_page(Page(changed, [], None, 0), now=later, counts=counts)
+    assert (counts.created, counts.updated) == (0, 3)
+    for row in Connection.objects.filter(ref_id__startswith="u/"):
+        assert (row.first_synced_at, row.last_synced_at, row.raw) == (NOW, later, {"v": 2})
+        assert list(row.utilities.values_list("utility_id", flat=True)) == ["sce"]
+    assert UtilityConnection.objects.count() == 3
+
+
+def test_several_pages_in_one_transaction_each_write_only_their_own_rows():
+    # the scratch table is emptied by each upsert, not only at commit
+    with transaction.atomic():
+        write_page(Page(_records("p1/"), [], None, 0), now=NOW, counts=SyncCounts())
+        counts = SyncCounts()
+        write_page(Page(_records("p2/")[:1], [], None, 0), now=NOW, counts=counts)
+    assert counts.created == 1
+    assert Connection.objects.count() == 4
+
+
+def test_every_model_column_but_the_id_is_copied():
+    names = [c.attname for c in pgcopy.columns(Connection)]
+    expected = [f.attname for f in Connection._meta.concrete_fields if not f.primary_key]
+    assert names == expected
+    synced = {Connection._meta.get_field(name).attname for name in SYNCED_FIELDS}
+    assert synced <= set(names)
+
+
+def test_a_field_a_row_leaves_out_gets_its_default():
+    given = {"org_name": "acme", "ref_id": "defaults", "url": "https://x.test/", "created_at": NOW}
+    pgcopy.insert(Link, [given])
+    stored = model_to_dict(Link.objects.get(ref_id="defaults"), exclude=["id"])
+    assert stored == model_to_dict(Link(**given), exclude=["id"])
+    assert stored["requested_utilities"] == []
+    assert stored["redirect_params"] == {}
