@@ -2,8 +2,10 @@
 
 Each page is written in one transaction with a fixed number of queries whatever its size:
 read the stored fingerprints and matching links, upsert only the changed connections, replace
-their utility rows (one delete, one insert). A fingerprint covers the record and the verdict of
-classify(), so rerunning on unchanged data writes nothing. Repeated refIds, within a page or
+their utility rows (one delete, one insert). On PostgreSQL the rows travel by COPY
+(leapdash.pgcopy); other databases (the SQLite demo) take the same steps through the ORM.
+A fingerprint covers the record and the verdict of classify(), so rerunning on unchanged data
+writes nothing. Repeated refIds, within a page or
 across pages, are harmless: the last one read wins.
 """
 
@@ -90,10 +92,7 @@ def write_page(page: Page[ConnectionRecord], *, now: datetime, counts: SyncCount
         return
     refs = sorted(latest)  # one lock order for every writer: concurrent upserts cannot deadlock
     with transaction.atomic():
-        stored = dict(
-            Connection.objects.filter(ref_id__in=refs).values_list("ref_id", "fingerprint")
-        )
-        links = _links_by_ref_id(refs)
+        stored, links = _stored_and_links(refs)
         changed: list[tuple[ConnectionRecord, Row]] = []
         for ref in refs:
             record = latest[ref]
@@ -116,12 +115,37 @@ def write_page(page: Page[ConnectionRecord], *, now: datetime, counts: SyncCount
             _bulk_create_rows(changed)
 
 
+def _stored_and_links(refs: list[str]) -> tuple[dict[str, str], dict[str, int]]:
+    """The stored fingerprint and the link of each refId that has one (one query on
+    PostgreSQL). With the same refId in two orgs, the oldest link wins."""
+    if db.vendor != "postgresql":
+        stored = Connection.objects.filter(ref_id__in=refs).values_list("ref_id", "fingerprint")
+        links = Link.objects.filter(ref_id__in=refs).order_by("ref_id", "-pk")
+        return dict(stored), dict(links.values_list("ref_id", "pk"))
+    with db.cursor() as cursor:
+        cursor.execute(_STORED_AND_LINKS, [refs])
+        rows = cursor.fetchall()
+    return (
+        {ref: fingerprint for ref, fingerprint, _ in rows if fingerprint is not None},
+        {ref: link for ref, _, link in rows if link is not None},
+    )
+
+
+# Correlated subqueries, so each refId is two index lookups whatever the table sizes.
+_STORED_AND_LINKS = f"""
+    SELECT ref.ref_id,
+        (SELECT c.fingerprint FROM {Connection._meta.db_table} c WHERE c.ref_id = ref.ref_id),
+        (SELECT min(l.id) FROM {Link._meta.db_table} l WHERE l.ref_id = ref.ref_id)
+    FROM unnest(%s::text[]) AS ref(ref_id)
+"""
+
+
 def _copy_rows(changed: list[tuple[ConnectionRecord, Row]]) -> None:
     """PostgreSQL: upsert through COPY, then replace the utility rows (one delete, one COPY)."""
     ids = pgcopy.upsert(
         Connection, [row for _, row in changed], unique="ref_id", update=SYNCED_FIELDS
     )
-    UtilityConnection.objects.filter(connection_id__in=list(ids.values())).delete()
+    pgcopy.delete_in(UtilityConnection, "connection", list(ids.values()))
     pgcopy.insert(
         UtilityConnection,
         _utility_rows((record, ids[record.ref_id]) for record, _ in changed),
@@ -143,14 +167,6 @@ def _bulk_create_rows(changed: list[tuple[ConnectionRecord, Row]]) -> None:
         UtilityConnection(**row)
         for row in _utility_rows(zip([record for record, _ in changed], ids, strict=True))
     )
-
-
-def _links_by_ref_id(refs: list[str]) -> dict[str, int]:
-    """The link behind each refId; with the same refId in two orgs, the oldest link wins."""
-    pairs = (
-        Link.objects.filter(ref_id__in=refs).order_by("ref_id", "-pk").values_list("ref_id", "pk")
-    )
-    return dict(pairs)
 
 
 def record_fingerprint(record: ConnectionRecord, action: NextAction, link_id: int | None) -> str:

@@ -16,12 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import partial
-from typing import Any
+from contextlib import nullcontext
+from functools import cache, partial
+from typing import Any, NamedTuple
 
 from django.db import connection, models
 from django.db.models.fields import AutoFieldMixin
-from psycopg import sql
 
 Row = Mapping[str, Any]
 
@@ -35,16 +35,6 @@ _AS_IS = (
     models.ForeignKey,
 )
 _TEXT = (models.CharField, models.TextField)
-
-_CREATE_SCRATCH = (
-    "CREATE TEMPORARY TABLE IF NOT EXISTS {scratch} ON COMMIT DELETE ROWS AS "
-    "SELECT {names} FROM {table} WITH NO DATA"
-)
-_MOVE_SCRATCH = (
-    "WITH moved AS (DELETE FROM {scratch} RETURNING {names}) "
-    "INSERT INTO {table} ({names}) SELECT {names} FROM moved ORDER BY {key}{collate} "
-    "ON CONFLICT ({key}) DO UPDATE SET {assignments} RETURNING {key}, {pk}"
-)
 
 
 class _Column:
@@ -72,10 +62,6 @@ def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     return field
 
 
-def _assignment(column: str) -> sql.Composable:
-    return sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(column))
-
-
 def columns(model: type[models.Model]) -> list[_Column]:
     """Every concrete column but an auto-generated primary key, in the model's order."""
     return [
@@ -94,17 +80,29 @@ def _values(cols: Sequence[_Column], row: Row) -> list[Any]:
 
 
 def _copy(cursor: Any, table: str, cols: Sequence[_Column], rows: Iterable[Row]) -> None:
-    names = sql.SQL(", ").join(sql.Identifier(c.name) for c in cols)
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table), names)
-    with cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(_values(cols, row))
+    names = ", ".join(_quote(c.name) for c in cols)
+    statement = f"COPY {_quote(table)} ({names}) FROM STDIN"
+    # logged like a query (CaptureQueriesContext, DEBUG's connection.queries) when Django is
+    debug_sql = getattr(cursor, "debug_sql", None)
+    with debug_sql(statement) if debug_sql else nullcontext():
+        with cursor.cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(_values(cols, row))
 
 
 def insert(model: type[models.Model], rows: Iterable[Row]) -> None:
     """Insert rows straight into the model's table (no conflict handling): one COPY."""
     with connection.cursor() as cursor:
-        _copy(cursor.cursor, model._meta.db_table, columns(model), rows)
+        _copy(cursor, model._meta.db_table, columns(model), rows)
+
+
+def delete_in(model: type[models.Model], field: str, values: Sequence[Any]) -> None:
+    """Delete the rows whose `field` is one of `values`: one statement, even for no values."""
+    column = _quote(_field(model, field).column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {_quote(model._meta.db_table)} WHERE {column} = ANY(%s)", [list(values)]
+        )
 
 
 def upsert(
@@ -113,32 +111,53 @@ def upsert(
     """Insert rows, or update the `update` fields of those whose `unique` field is taken.
 
     Three statements whatever the number of rows: create the temporary table if this session
-    has none yet, COPY into it, move its rows into the table. Rows are written, and so locked,
-    in the order of `unique` (byte order for text, as Python sorts str), so two writers cannot
-    deadlock. Returns {unique value: primary key} of every row written.
+    has none yet (and empty it), COPY into it, move its rows into the table. Rows are written,
+    and so locked, in the order of `unique` (byte order for text, as Python sorts str), so two
+    writers cannot deadlock. Returns {unique value: primary key} of every row written.
     """
+    plan = _upsert_plan(model, unique, tuple(update))
+    with connection.cursor() as cursor:
+        cursor.execute(plan.prepare)
+        _copy(cursor, plan.scratch, plan.columns, rows)
+        cursor.execute(plan.move)
+        return dict(cursor.fetchall())
+
+
+class _UpsertPlan(NamedTuple):
+    columns: list[_Column]
+    scratch: str
+    prepare: str
+    move: str
+
+
+@cache
+def _upsert_plan(model: type[models.Model], unique: str, update: tuple[str, ...]) -> _UpsertPlan:
     meta = model._meta
     cols = columns(model)
+    names = ", ".join(_quote(c.name) for c in cols)
     # Named after the columns: a session that outlives a migration gets a new table.
-    digest = hashlib.blake2b(repr([c.name for c in cols]).encode(), digest_size=4).hexdigest()
+    digest = hashlib.blake2b(names.encode(), digest_size=4).hexdigest()
     scratch = f"{meta.db_table}_copy_{digest}"
-    key_field = _field(model, unique)
-    parts = {
-        "scratch": sql.Identifier(scratch),
-        "table": sql.Identifier(meta.db_table),
-        "names": sql.SQL(", ").join(sql.Identifier(c.name) for c in cols),
-        "key": sql.Identifier(key_field.column),
-        "collate": sql.SQL(' COLLATE "C"' if isinstance(key_field, _TEXT) else ""),
-        "pk": sql.Identifier(meta.pk.column),
-        "assignments": sql.SQL(", ").join(
-            [_assignment(_field(model, name).column) for name in update]
-        ),
-    }
-    with connection.cursor() as wrapper:
-        cursor = wrapper.cursor
-        # ON COMMIT DELETE ROWS empties it at commit; DELETE … RETURNING below empties it
-        # within a transaction too (several pages in one outer transaction, as in tests).
-        cursor.execute(sql.SQL(_CREATE_SCRATCH).format(**parts))
-        _copy(cursor, scratch, cols, rows)
-        cursor.execute(sql.SQL(_MOVE_SCRATCH).format(**parts))
-        return dict(cursor.fetchall())
+    table, key_field = _quote(meta.db_table), _field(model, unique)
+    key = _quote(key_field.column)
+    collate = ' COLLATE "C"' if isinstance(key_field, _TEXT) else ""
+    assignments = ", ".join(
+        f"{column} = EXCLUDED.{column}"
+        for column in (_quote(_field(model, n).column) for n in update)
+    )
+    # ON COMMIT DELETE ROWS empties it at each commit; the DELETE empties it when several
+    # upserts share one transaction (usually it deletes nothing).
+    prepare = (
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {_quote(scratch)} ON COMMIT DELETE ROWS AS "
+        f"SELECT {names} FROM {table} WITH NO DATA; DELETE FROM {_quote(scratch)}"
+    )
+    move = (
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM {_quote(scratch)} "
+        f"ORDER BY {key}{collate} ON CONFLICT ({key}) DO UPDATE SET {assignments} "
+        f"RETURNING {key}, {_quote(meta.pk.column)}"
+    )
+    return _UpsertPlan(cols, scratch, prepare, move)
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)

@@ -1,7 +1,8 @@
 """The PostgreSQL COPY write path stores exactly what the bulk_create path (SQLite demo) stores.
 
-write_page takes the COPY path on PostgreSQL; the tests run the bulk_create path on the same
-database by swapping the function, then compare every column of the rows each path wrote.
+write_page takes the COPY path on PostgreSQL; the tests run the other path (ORM reads and
+bulk_create) on the same database by making the connection claim another vendor, then compare
+every column of the rows each path wrote.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.forms.models import model_to_dict
 
-from connections import sync
 from connections.models import SYNCED_FIELDS, Connection, UtilityConnection
 from connections.sync import write_page
 from leapdash import pgcopy
@@ -75,7 +75,7 @@ def test_the_copy_path_stores_what_the_bulk_create_path_stores(monkeypatch):
     link = Link.objects.create(org_name="acme", ref_id="copy/plain", url="https://x.test/")
     Link.objects.create(org_name="acme", ref_id="bulk/plain", url="https://x.test/", pk=link.pk + 1)
     write_page(Page(_records("copy/"), [], None, 0), now=NOW, counts=SyncCounts())
-    monkeypatch.setattr(sync, "_copy_rows", sync._bulk_create_rows)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
     write_page(Page(_records("bulk/"), [], None, 0), now=NOW, counts=SyncCounts())
     copied, created = _stored("copy/"), _stored("bulk/")
     assert len(copied) == 3
@@ -88,6 +88,15 @@ def test_the_copy_path_stores_what_the_bulk_create_path_stores(monkeypatch):
     assert awkward[0]["unknown_values"][0] == AWKWARD
     assert [u["last_interaction_at"] for u in awkward[1]][2] is None
     assert awkward[1][2]["utility_name"] == AWKWARD
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
+def test_with_one_refid_in_two_orgs_the_oldest_link_wins(monkeypatch, vendor):
+    old = Link.objects.create(org_name="acme", ref_id="shared", url="https://x.test/")
+    Link.objects.create(org_name="other", ref_id="shared", url="https://x.test/")
+    monkeypatch.setattr(connection, "vendor", vendor)
+    write_page(Page([conn(ref_id="shared")], [], None, 0), now=NOW, counts=SyncCounts())
+    assert Connection.objects.get(ref_id="shared").link == old
 
 
 def test_an_update_through_copy_keeps_first_synced_at_and_replaces_the_utilities():
