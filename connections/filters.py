@@ -1,7 +1,8 @@
 """The GET filter forms behind the connections table, its chips and its CSV export.
 
-Utility criteria (utility, utility status, error code) are matched together against one utility
-row through EXISTS, so "pge in ERROR" means one PG&E row in error and rows never repeat.
+The utility alone is matched on the row's own utility_ids. Utility criteria together (utility,
+utility status, error code) are matched against one utility row through EXISTS, so "pge in
+ERROR" means one PG&E row in error and rows never repeat.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from links.builder import UTILITY_LABELS
 from links.filters import LinkFilter, campaign_choices
 from links.models import Flow, Link, Region
 
-from .models import Connection, UtilityConnection
+from .models import Connection, UtilityConnection, utility_ids_pattern
 from .status import QUIET_PERIOD, Action, ConnectionStatus, ErrorCode, UtilityStatus
 
 DATE_INPUT = django_filters.widgets.forms.DateInput(attrs={"type": "date"})
@@ -119,11 +120,12 @@ class ConnectionFilter(django_filters.FilterSet):
         value = str(value).strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(ref_id__icontains=value)
-            | Q(link__customer_name__icontains=value)
-            | Q(link__customer_email__icontains=value)
-        )
+        # The customers are matched in a subquery rather than a join, so the connections side
+        # reads only columns its indexes carry (ref_id, link_id).
+        customers = Link.objects.filter(
+            Q(customer_name__icontains=value) | Q(customer_email__icontains=value)
+        ).values("pk")
+        return queryset.filter(Q(ref_id__icontains=value) | Q(link__in=customers))
 
     def by_utility(
         self, queryset: QuerySet[Connection], name: str, value: Any
@@ -132,6 +134,11 @@ class ConnectionFilter(django_filters.FilterSet):
         data = self.form.cleaned_data
         given = [f for f in UTILITY_FIELDS if data.get(f)]
         if not given or given[0] != name:
+            return queryset
+        if data.get("utility"):
+            # the row's own list of utility ids: no join, and the table's indexes carry it
+            queryset = queryset.filter(utility_ids__contains=utility_ids_pattern(data["utility"]))
+        if not (data.get("utility_status") or data.get("error_code")):
             return queryset
         rows = UtilityConnection.objects.filter(connection=OuterRef("pk"))
         if data.get("utility"):

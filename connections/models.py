@@ -69,9 +69,17 @@ class Connection(models.Model):
     class Meta:
         ordering = ["-last_interaction_at", "pk"]
         indexes = [
-            # the dashboard's default sort, and each filter combined with it
+            # The dashboard's default sort, and each filter combined with it. On PostgreSQL the
+            # first two also carry ref_id, utility_ids and link_id (INCLUDE, migration 0005), so
+            # the table's capped counts and page lookups are index-only scans.
             models.Index(fields=["-last_interaction_at", "id"], name="conn_last_interaction"),
-            models.Index(fields=["status", "-last_interaction_at"], name="conn_status"),
+            models.Index(fields=["status", "-last_interaction_at", "id"], name="conn_status"),
+            # tiny: finds the statuses this version does not know without reading the others
+            models.Index(
+                fields=["status"],
+                condition=~Q(status__in=ConnectionStatus.values),
+                name="conn_unknown_status",
+            ),
             models.Index(fields=["next_action", "-last_interaction_at"], name="conn_next_action"),
             models.Index(fields=["transmission_region", "status"], name="conn_region"),
             models.Index(fields=["actionable_at"], name="conn_actionable"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import timedelta
-from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,6 +32,7 @@ from links.models import LandingVisit, Link
 from .filters import ConnectionFilter, NeverOpenedFilter, never_opened_links
 from .messages import render_message
 from .models import Connection, Touchpoint, UtilityConnection, WebhookEvent
+from .paging import CappedPaginator, RowCount, counts_by_value
 from .status import ConnectionStatus, badge_class, label_of
 from .tasks import sync_connections_task
 
@@ -51,18 +51,6 @@ MORE_FILTERS = (
 TIMELINE_LIMIT = 50  # per source, newest first: the detail page stays bounded
 
 
-class KnownCountPaginator(Paginator):
-    """A paginator told its total (the status chips' GROUP BY), so no COUNT(*) runs."""
-
-    def __init__(self, object_list: Any, per_page: int, total: int) -> None:
-        super().__init__(object_list, per_page)
-        self._total = total
-
-    @cached_property
-    def count(self) -> int:
-        return self._total
-
-
 def push_clean_url(request: HtmxHttpRequest, response: HttpResponse) -> HttpResponse:
     """Have htmx push the URL without the form's empty fields: shorter to share, same meaning."""
     if is_partial(request):
@@ -72,7 +60,8 @@ def push_clean_url(request: HtmxHttpRequest, response: HttpResponse) -> HttpResp
 
 
 def touch_count() -> Coalesce:
-    """Touches sent, per connection, as a correlated subquery (evaluated for the page only)."""
+    """Touches sent, per connection, as a correlated subquery: the table's pager selects the
+    page's ids first, so it runs for those rows only (and for every row when sorting by it)."""
     sent = (
         Touchpoint.objects.filter(connection=OuterRef("pk"), outcome=Touchpoint.Outcome.SENT)
         .order_by()
@@ -103,25 +92,25 @@ def filtered_connections(filterset: ConnectionFilter) -> QuerySet[Connection]:
     return rows.order_by(*rows.query.order_by, "pk")  # a stable order for the pager
 
 
-def status_chips(filterset: ConnectionFilter) -> tuple[list[dict[str, Any]], int]:
-    """Counts per status under every filter but the status one (one GROUP BY), and the total
-    of the rows the status filter keeps."""
+def status_chips(filterset: ConnectionFilter) -> tuple[list[dict[str, Any]], RowCount]:
+    """Counts per status under every filter but the status one (capped, one query), and the
+    total of the rows the status filter keeps (capped when one of its counts is)."""
     base = filterset.apply_except(Connection.objects.all(), "status", "sort")
-    counts = dict(base.order_by().values_list("status").annotate(n=Count("pk")))
+    known = list(ConnectionStatus.values)
+    counts = counts_by_value(base, "status", known)
     chosen = set(filterset.form.cleaned_data.get("status") or [])
-    known = [value for value, _ in ConnectionStatus.choices]
     values = known + sorted(v for v in counts if v not in known)  # unknown ones shown raw
     chips = [
         {
             "value": value,
             "label": label_of(ConnectionStatus, value),
             "badge": badge_class(value),
-            "count": counts.get(value, 0),
+            "count": counts.get(value, RowCount(0)),
             "checked": value in chosen,
         }
         for value in values
     ]
-    total = sum(n for value, n in counts.items() if not chosen or value in chosen)
+    total = sum((n for value, n in counts.items() if not chosen or value in chosen), RowCount(0))
     return chips, total
 
 
@@ -134,7 +123,8 @@ def connection_list(request: HtmxHttpRequest) -> HttpResponse:
     filterset = ConnectionFilter(request.GET, queryset=table_rows())
     rows = filtered_connections(filterset)
     chips, total = status_chips(filterset)
-    page = KnownCountPaginator(rows, PAGE_SIZE, total).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(rows, PAGE_SIZE, total)
+    page = paginator.get_page(request.GET.get("page"))
     partial = is_partial(request)
     context = {
         "filter": filterset,
@@ -143,7 +133,7 @@ def connection_list(request: HtmxHttpRequest) -> HttpResponse:
         "more_filters_open": any(request.GET.get(name) for name in MORE_FILTERS),
         "page": page,
         "chips": chips,
-        "total": total,
+        "total": paginator.total,
         "partial": partial,
         "sort": request.GET.get("sort", ""),
     }

@@ -12,6 +12,7 @@ from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from connections import paging
 from connections.models import Connection, Touchpoint, WebhookEvent
 from connections.sync import write_page
 from leapdash.runs.tracking import SyncCounts
@@ -206,14 +207,66 @@ def test_no_count_star_runs_for_the_connections_pager(pm_client):
     with CaptureQueriesContext(db) as ctx:
         pm_client.get("/connections/?page=2")
     sql = [q["sql"] for q in ctx.captured_queries]
-    assert not any(s.startswith('SELECT COUNT(*) AS "__count"') for s in sql)
-    assert (
-        sum(
-            s.startswith('SELECT "connections_connection"."status" AS "status", COUNT(')
-            for s in sql
-        )
-        == 1
-    )
+    assert not any('COUNT(*) AS "__count"' in s for s in sql)
+    assert sum(s.startswith("SELECT 'COMPLETED', COUNT(*) FROM (") for s in sql) == 1  # chips
+
+
+@pytest.fixture
+def cap(monkeypatch):
+    """Counts stop at 30 rows (10,000 in production), so 120 rows are 'more than 30'."""
+    monkeypatch.setattr(paging, "CAP", 30)
+
+
+def test_capped_counts_say_so_and_page_with_next_links(pm_client, cap):
+    _bulk(120)
+    body = pm_client.get("/connections/").content.decode()
+    assert 'data-count="ERROR">30+<' in body
+    assert 'data-count="COMPLETED">0<' in body
+    assert "Page 1 · 50+ rows" in body  # what this page proves, no more
+    assert "Next ›" in body
+    assert "Last »" not in body
+    body = pm_client.get("/connections/?status=ERROR&page=2").content.decode()
+    assert body.count("data-ref-id=") == 50
+    assert "Page 2 · 100+ rows" in body
+    assert "status=ERROR&amp;page=3" in body or "page=3&amp;status=ERROR" in body
+    # the last page knows the total again
+    body = pm_client.get("/connections/?status=ERROR&page=3").content.decode()
+    assert body.count("data-ref-id=") == 20
+    assert "Page 3 of 3" in body
+    assert "120 rows" in body
+    assert "data-total>120<" in body
+
+
+def test_a_capped_list_shows_every_row_once_across_its_pages(pm_client, cap):
+    _bulk(120)
+    seen: list[str] = []
+    for number in (1, 2, 3):
+        body = pm_client.get(f"/connections/?page={number}").content.decode()
+        seen += [part.split('"')[0] for part in body.split('data-ref-id="')[1:]]
+    assert sorted(seen) == sorted(f"bulk{i}" for i in range(120))
+
+
+def test_a_page_past_the_end_of_a_capped_list_shows_the_last_page(pm_client, cap):
+    _bulk(120)
+    body = pm_client.get("/connections/?page=9").content.decode()
+    assert "Page 3 of 3" in body
+    assert body.count("data-ref-id=") == 20
+
+
+def test_capped_pages_run_as_many_queries_as_exact_ones(pm_client, monkeypatch):
+    _bulk(60)
+    url = "/connections/?status=ERROR&utility=pge&page=2"
+    pm_client.get(url)
+    exact = _count_queries(pm_client, url)
+    monkeypatch.setattr(paging, "CAP", 30)
+    assert _count_queries(pm_client, url) == exact
+
+
+def test_a_status_this_version_does_not_know_gets_its_own_chip(pm_client, dataset):
+    _store(conn("PAUSED", ref_id="p-new"))
+    body = pm_client.get("/connections/", headers={"HX-Request": "true"}).content.decode()
+    assert 'data-count="PAUSED">1<' in body
+    assert "data-total>6<" in body
 
 
 def _csv(response) -> list[dict[str, str]]:
