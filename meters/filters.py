@@ -14,6 +14,7 @@ from leapdash.leap.records import (
 )
 
 from .models import Category, Meter, ReconciliationResult
+from .reconcile import matched_meters
 
 
 def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -82,5 +83,7 @@ class MeterFilter(django_filters.FilterSet):
     ) -> QuerySet[Meter]:
         if not value:
             return queryset
+        if value == Category.MATCHED:  # matched meters have no stored finding
+            return matched_meters(queryset)
         found = ReconciliationResult.objects.filter(meter=OuterRef("pk"), category=value)
         return queryset.filter(Exists(found))

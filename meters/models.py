@@ -15,7 +15,7 @@ class Meter(models.Model):
     """One Leap meter (Meters v2 details) with its enrollment summary denormalised for filters."""
 
     meter_id = models.CharField("meter id", max_length=64, unique=True)
-    partner_reference = models.CharField(max_length=256, blank=True, db_index=True)
+    partner_reference = models.CharField(max_length=256, blank=True)
     # For display; the normalised copy the reconciliation joins on is MeterConnectionReference.
     connection_references = models.JSONField(default=list, blank=True)
     transmission_region = models.CharField("region", max_length=32)
@@ -42,6 +42,13 @@ class Meter(models.Model):
         ordering = ["-created_at", "pk"]
         indexes = [
             models.Index(fields=["-created_at", "id"], name="meter_created"),
+            # the reconciliation counts active meters per reference from this index alone
+            models.Index(fields=["partner_reference", "is_archived"], name="meter_reference"),
+            models.Index(
+                fields=["partner_reference"],
+                opclasses=["varchar_pattern_ops"],  # prefix search (PostgreSQL)
+                name="meter_reference_prefix",
+            ),
             models.Index(fields=["transmission_region", "-created_at"], name="meter_region"),
             models.Index(fields=["customer_classification"], name="meter_classification"),
             models.Index(fields=["global_enrollment_status"], name="meter_enrollment_status"),
@@ -168,7 +175,13 @@ class PartnerRecord(models.Model):
                 fields=["reference"],
                 condition=Q(expected_meter_count__isnull=False),
                 name="partnerrecord_expected",
-            )
+            ),
+            # the reconciliation reads records in reference order from this index alone
+            models.Index(
+                fields=["reference"],
+                include=["id", "expected_meter_count"],
+                name="partnerrecord_match",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -246,6 +259,58 @@ class Category(models.TextChoices):
     COUNT_MISMATCH = "count_mismatch", "Meter count mismatch"
 
 
+REASONS = {
+    Category.DUPLICATE: (
+        "Meters of more than one customer (different connections) hold this reference.",
+        "Give each customer's meters their own reference: fix the wrong ones below.",
+    ),
+    Category.MATCHED: ("A partner record has this reference.", ""),
+    Category.BY_CONNECTION: (
+        "Its partner_reference matches no record, but a connection it came from does.",
+        "Set the meter's reference to the suggested one.",
+    ),
+    Category.UNKNOWN_METER: (
+        "No partner record has its reference or any of its connection references.",
+        "Add the customer to your records, or set the meter's reference to one of yours.",
+    ),
+    Category.OVERDUE: (
+        "The connection completed over {hours} hours ago and no meter has arrived.",
+        "Ask Leap support why the meters are missing.",
+    ),
+    Category.WAITING: (
+        "The connection completed; Leap creates meters about a day later.",
+        "Wait: the meters sync looks them up every hour.",
+    ),
+    Category.REENGAGE: (
+        "No completed connection (Leap status: {status}).",
+        "Re-engage the customer: resend the link or follow up.",
+    ),
+    Category.COUNT_MISMATCH: (
+        "Expected {expected} meters; Leap has {found} with this reference.",
+        "{fix}",
+    ),
+}
+
+
+def wording(result: ReconciliationResult) -> tuple[str, str]:
+    """(reason, suggested fix) of a finding, in the words the reconciliation page shows."""
+    reason, fix = REASONS[Category(result.category)]
+    fewer = (result.found_meters or 0) < (result.expected_meters or 0)
+    facts = {
+        "hours": f"{settings.METERS_OVERDUE_HOURS:g}",
+        "status": result.connection_status or "link never opened",
+        "expected": result.expected_meters,
+        "found": result.found_meters,
+        "fix": (
+            "Ask the customer to connect the accounts still missing (or correct the expected "
+            "count)."
+            if fewer
+            else "Check the extra meters' references, or correct the expected count."
+        ),
+    }
+    return reason.format(**facts), fix.format(**facts)
+
+
 class ReconciliationRun(models.Model):
     """One reconciliation pass; its counts per category show the trend over time."""
 
@@ -266,28 +331,68 @@ class ReconciliationRun(models.Model):
 
 
 class ReconciliationResult(models.Model):
-    """One finding of the latest reconciliation; the whole set is replaced by each run."""
+    """One finding of the latest reconciliation; the whole set is replaced by each run.
 
-    run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="results")
+    Its reason and suggested fix are worded from the category and the few facts stored with it
+    (the connection's status, the expected and found meter counts), so a pass over 10^6 meters
+    writes narrow rows. The rows are derived and replaced by the next pass, so writing them is
+    kept cheap: the foreign keys have no database constraints (their per-row checks at commit
+    cost more than the pass; Django still cascades deletes), only the two indexes the pages read
+    exist, and on PostgreSQL the table is UNLOGGED (migration 0003: no WAL; after a database
+    crash it is empty until the next pass, which the hourly meters sync runs).
+    """
+
+    run = models.ForeignKey(
+        ReconciliationRun,
+        on_delete=models.CASCADE,
+        related_name="results",
+        db_constraint=False,
+        db_index=False,
+    )
     category = models.CharField(max_length=16, choices=Category.choices)
     partner_reference = models.CharField(max_length=256, blank=True)
     meter = models.ForeignKey(
-        Meter, null=True, blank=True, on_delete=models.CASCADE, related_name="reconciliation"
+        Meter,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reconciliation",
+        db_constraint=False,
+        db_index=False,  # recresult_meter leads with it
     )
     partner_record = models.ForeignKey(
-        PartnerRecord, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        PartnerRecord,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
-    reason = models.TextField()
     suggested_reference = models.CharField(max_length=256, blank=True)
-    suggested_fix = models.TextField(blank=True)
+    connection_status = models.CharField(
+        max_length=32, blank=True, help_text="For a record without meters: its connection's status."
+    )
+    expected_meters = models.PositiveIntegerField(null=True, blank=True)
+    found_meters = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["category", "partner_reference", "pk"]
         indexes = [
-            models.Index(fields=["category", "partner_reference", "id"], name="recresult_category"),
+            # a pass inserts in this order, after every key of the previous run: appends only
+            models.Index(
+                fields=["run", "category", "partner_reference", "id"], name="recresult_category"
+            ),
             models.Index(fields=["meter", "category"], name="recresult_meter"),
-            models.Index(fields=["partner_reference"], name="recresult_reference"),
         ]
 
     def __str__(self) -> str:
         return f"{self.category}: {self.partner_reference}"
+
+    @property
+    def reason(self) -> str:
+        return wording(self)[0]
+
+    @property
+    def suggested_fix(self) -> str:
+        return wording(self)[1]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import overload
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -19,7 +20,14 @@ from leapdash.accounts.roles import dashboard_view
 from leapdash.htmx import HtmxHttpRequest, is_partial
 from links.csvs import csv_response
 
-from .models import Category, PartnerImport, PartnerRecord, ReconciliationResult
+from .models import (
+    Category,
+    PartnerImport,
+    PartnerRecord,
+    ReconciliationResult,
+    ReconciliationRun,
+    wording,
+)
 from .partners import (
     FileProblem,
     ImportRefused,
@@ -27,10 +35,19 @@ from .partners import (
     import_partner_records,
     parse_partner_csv,
 )
-from .reconcile import latest_run
+from .reconcile import as_matched, latest_run, matched_meters
 from .tasks import reconcile_task
 
 PAGE_SIZE = 50
+EXPORT_HEADER = [
+    "category",
+    "partner_reference",
+    "meter_id",
+    "partner_record",
+    "reason",
+    "suggested_reference",
+    "suggested_fix",
+]
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
@@ -39,13 +56,40 @@ def _category(request: HtmxHttpRequest) -> str:
     return value if value in Category.values else Category.BY_CONNECTION
 
 
-def _results(category: str) -> QuerySet[ReconciliationResult]:
+def _results(category: str, run: ReconciliationRun | None) -> QuerySet[ReconciliationResult]:
     return (
-        ReconciliationResult.objects.filter(category=category)
+        ReconciliationResult.objects.filter(run=run, category=category)
         .select_related("meter", "partner_record")
         .defer("meter__raw")
         .order_by("partner_reference", "pk")
     )
+
+
+class _Matched:
+    """The matched tab's rows for the paginator: live matched meters (they have no stored
+    finding), counted by the run rather than by a COUNT over 10^6 meters."""
+
+    def __init__(self, count: int) -> None:
+        self.rows = matched_meters().defer("raw").order_by("partner_reference", "pk")
+        self.total = count
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    @overload
+    def __getitem__(self, index: int) -> ReconciliationResult: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[ReconciliationResult]: ...
+    def __getitem__(self, index: int | slice) -> ReconciliationResult | list[ReconciliationResult]:
+        if isinstance(index, int):
+            return as_matched(self.rows[index : index + 1])[0]
+        return as_matched(self.rows[index])
+
+    def __iter__(self) -> Iterator[ReconciliationResult]:
+        return iter(as_matched(self.rows.iterator(chunk_size=2000)))
 
 
 @dashboard_view
@@ -56,7 +100,12 @@ def reconciliation(request: HtmxHttpRequest) -> HttpResponse:
     run = latest_run()
     counts = run.counts if run else {}
     tabs = [(value, label, counts.get(value, 0)) for value, label in Category.choices]
-    page = Paginator(_results(category), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows: _Matched | QuerySet[ReconciliationResult]
+    if category == Category.MATCHED:
+        rows = _Matched(counts.get(category, 0))
+    else:
+        rows = _results(category, run)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "run": run,
         "tabs": tabs,
@@ -73,32 +122,43 @@ def reconciliation(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def reconciliation_export(request: HtmxHttpRequest) -> HttpResponse:
     category = _category(request)
-    rows = ReconciliationResult.objects.filter(category=category).order_by(
-        "partner_reference", "pk"
-    )
-    values = rows.values_list(
+    if category == Category.MATCHED:
+        return csv_response(f"reconciliation-{category}.csv", EXPORT_HEADER, _matched_lines())
+    rows = ReconciliationResult.objects.filter(run=latest_run(), category=category)
+    values = rows.order_by("partner_reference", "pk").values_list(
         "category",
         "partner_reference",
         "meter__meter_id",
         "partner_record__reference",
-        "reason",
         "suggested_reference",
-        "suggested_fix",
+        "connection_status",
+        "expected_meters",
+        "found_meters",
     )
 
     def lines() -> Iterator[tuple[object, ...]]:
-        yield from values.iterator(chunk_size=2000)
+        for kind, reference, meter, record, suggested, status, expected, found in values.iterator(
+            chunk_size=2000
+        ):
+            facts = ReconciliationResult(
+                category=kind,
+                connection_status=status,
+                expected_meters=expected,
+                found_meters=found,
+            )
+            reason, fix = wording(facts)
+            yield kind, reference, meter, record, reason, suggested, fix
 
-    header = [
-        "category",
-        "partner_reference",
-        "meter_id",
-        "partner_record",
-        "reason",
-        "suggested_reference",
-        "suggested_fix",
-    ]
-    return csv_response(f"reconciliation-{category}.csv", header, lines())
+    return csv_response(f"reconciliation-{category}.csv", EXPORT_HEADER, lines())
+
+
+def _matched_lines() -> Iterator[tuple[object, ...]]:
+    reason, fix = wording(ReconciliationResult(category=Category.MATCHED))
+    meters = matched_meters().order_by("partner_reference", "pk")
+    for reference, meter in meters.values_list("partner_reference", "meter_id").iterator(
+        chunk_size=2000
+    ):
+        yield Category.MATCHED, reference, meter, reference, reason, "", fix
 
 
 @dashboard_view

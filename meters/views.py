@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -23,7 +23,15 @@ from links.csvs import csv_response
 
 from . import fixes
 from .filters import MeterFilter
-from .models import Category, Enrollment, Meter, ReconciliationResult, ReferenceChange
+from .models import (
+    Category,
+    Enrollment,
+    Meter,
+    PartnerRecord,
+    ReconciliationResult,
+    ReferenceChange,
+)
+from .reconcile import as_matched, matched_meters
 
 PAGE_SIZE = 50
 EXPORT_HEADER = [
@@ -46,7 +54,10 @@ EXPORT_HEADER = [
 
 def _meters(request: HtmxHttpRequest) -> tuple[MeterFilter, QuerySet[Meter]]:
     category = ReconciliationResult.objects.filter(meter=OuterRef("pk")).values("category")[:1]
-    rows = Meter.objects.defer("raw").annotate(reconciliation_category=Subquery(category))
+    record = PartnerRecord.objects.filter(reference=OuterRef("partner_reference"))
+    rows = Meter.objects.defer("raw").annotate(
+        reconciliation_category=Subquery(category), has_partner_record=Exists(record)
+    )
     filterset = MeterFilter(request.GET, queryset=rows)
     return filterset, filterset.qs.order_by("-created_at", "pk")
 
@@ -59,7 +70,10 @@ def meter_list(request: HtmxHttpRequest) -> HttpResponse:
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     labels = dict(Category.choices)
     for meter in page.object_list:
-        meter.reconciliation_label = labels.get(meter.reconciliation_category or "", "")
+        category = meter.reconciliation_category
+        if category is None and meter.has_partner_record and not meter.is_archived:
+            category = Category.MATCHED  # matched meters have no stored finding
+        meter.reconciliation_label = labels.get(category or "", "")
     template = "meters/_table.html" if is_partial(request) else "meters/list.html"
     return render(request, template, {"filter": filterset, "page": page})
 
@@ -99,7 +113,8 @@ def meter_detail(request: HtmxHttpRequest, meter_id: str) -> HttpResponse:
         "meter": meter,
         "enrollment": Enrollment.objects.filter(meter_id=meter.meter_id).first(),
         "changes": ReferenceChange.objects.filter(meter=meter).select_related("by")[:100],
-        "results": ReconciliationResult.objects.filter(meter=meter),
+        "results": ReconciliationResult.objects.filter(meter=meter)
+        or as_matched(matched_meters(Meter.objects.filter(pk=meter.pk))),
     }
     return render(request, "meters/detail.html", context)
 

@@ -231,3 +231,48 @@ def test_fixing_needs_the_csrf_token(pm_user):
         reverse("meters:fix"), {"meter": meter.pk, "reference": "ref-9", "confirm": "1"}
     )
     assert response.status_code == 403
+
+
+def _matched_world() -> tuple[Meter, Meter]:
+    """ref-1 and ref-2 match their records; ref-3 has no record; ref-4 is archived."""
+    matched = make_meter(1)
+    make_meter(2)
+    unknown = make_meter(3)
+    make_meter(4, is_archived=True)
+    for n in (1, 2, 4):
+        PartnerRecord.objects.create(reference=f"ref-{n}", name=f"Record {n}")
+    reconcile(now=timezone.now(), overdue_after=timedelta(hours=24))
+    return matched, unknown
+
+
+def test_matched_meters_are_listed_live_with_the_runs_count(pm_client, django_assert_num_queries):
+    _matched_world()
+    assert not ReconciliationResult.objects.filter(category="matched").exists()
+    url = reverse("meters:reconciliation") + "?category=matched"
+    pm_client.get(url)
+    # session, user, roles, latest run, page of meters, their partner records (no COUNT)
+    with django_assert_num_queries(6):
+        page = pm_client.get(url).content.decode()
+    assert 'Matched <span class="badge">2</span>' in page
+    assert page.count("data-reference=") == 2
+    assert "Record 1" in page and "Record 2" in page
+    assert "A partner record has this reference." in page
+    assert "ref-3" not in page and "ref-4" not in page
+    export = pm_client.get(reverse("meters:reconciliation_export"), {"category": "matched"})
+    lines = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    assert [line[1] for line in lines[1:]] == ["ref-1", "ref-2"]
+    assert lines[1][0] == "matched"
+
+
+def test_the_meters_table_labels_and_filters_matched_meters(pm_client):
+    matched, unknown = _matched_world()
+    page = pm_client.get(reverse("meters:list")).content.decode()
+    assert page.count("<td>Matched</td>") == 2
+    assert page.count("<td>Unknown to us</td>") == 1
+    only = pm_client.get(reverse("meters:list"), {"reconciliation": "matched"})
+    assert _rows(only) == 2
+    assert "ref-3" not in only.content.decode()
+    detail = pm_client.get(reverse("meters:detail", args=[matched.meter_id])).content.decode()
+    assert "Matched: A partner record has this reference." in detail
+    other = pm_client.get(reverse("meters:detail", args=[unknown.meter_id])).content.decode()
+    assert "Unknown to us: No partner record" in other
