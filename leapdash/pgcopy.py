@@ -79,15 +79,27 @@ def _values(cols: Sequence[_Column], row: Row) -> list[Any]:
     return values
 
 
-def _copy(cursor: Any, table: str, cols: Sequence[_Column], rows: Iterable[Row]) -> None:
-    names = ", ".join(_quote(c.name) for c in cols)
-    statement = f"COPY {_quote(table)} ({names}) FROM STDIN"
+def _copy(
+    cursor: Any,
+    table: str,
+    cols: Sequence[_Column],
+    rows: Iterable[Row],
+    pks: tuple[str, Sequence[Any]] | None = None,
+) -> None:
+    names = [_quote(c.name) for c in cols]
+    if pks is not None:
+        names.insert(0, _quote(pks[0]))
+    statement = f"COPY {_quote(table)} ({', '.join(names)}) FROM STDIN"
     # logged like a query (CaptureQueriesContext, DEBUG's connection.queries) when Django is
     debug_sql = getattr(cursor, "debug_sql", None)
-    with debug_sql(statement) if debug_sql else nullcontext():
+    with debug_sql(statement) if debug_sql else nullcontext(), connection.wrap_database_errors:
         with cursor.cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(_values(cols, row))
+            if pks is None:
+                for row in rows:
+                    copy.write_row(_values(cols, row))
+            else:
+                for pk, row in zip(pks[1], rows, strict=True):
+                    copy.write_row([pk, *_values(cols, row)])
 
 
 def insert(model: type[models.Model], rows: Iterable[Row]) -> None:
@@ -96,13 +108,29 @@ def insert(model: type[models.Model], rows: Iterable[Row]) -> None:
         _copy(cursor, model._meta.db_table, columns(model), rows)
 
 
-def delete_in(model: type[models.Model], field: str, values: Sequence[Any]) -> None:
-    """Delete the rows whose `field` is one of `values`: one statement, even for no values."""
-    column = _quote(_field(model, field).column)
+def insert_new(model: type[models.Model], rows: Sequence[Row]) -> list[Any]:
+    """Insert rows expected to be new straight into the model's table, with primary keys
+    drawn from its sequence: two statements, and no scratch table or conflict check. Returns
+    the keys in the order of `rows`; a unique constraint violated raises IntegrityError."""
+    table, pk = model._meta.db_table, model._meta.pk.column
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {_quote(model._meta.db_table)} WHERE {column} = ANY(%s)", [list(values)]
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [_quote(table), pk, len(rows)],
         )
+        pks = [value for (value,) in cursor.fetchall()]
+        _copy(cursor, table, columns(model), rows, (pk, pks))
+    return pks
+
+
+def delete_in(model: type[models.Model], field: str, values: Sequence[Any]) -> None:
+    """Delete the rows whose `field` is one of `values`: one statement, even for no values."""
+    target = _field(model, field)
+    table, column = _quote(model._meta.db_table), _quote(target.column)
+    # typed like the column: psycopg sends small ints as smallint[], which no index matches
+    array = f"%s::{target.db_type(connection)}[]"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {column} = ANY({array})", [list(values)])
 
 
 def upsert(

@@ -15,6 +15,7 @@ import pytest
 from django.db import connection, transaction
 from django.forms.models import model_to_dict
 
+from connections import sync
 from connections.models import SYNCED_FIELDS, Connection, UtilityConnection
 from connections.sync import write_page
 from leapdash import pgcopy
@@ -111,6 +112,26 @@ def test_an_update_through_copy_keeps_first_synced_at_and_replaces_the_utilities
         assert (row.first_synced_at, row.last_synced_at, row.raw) == (NOW, later, {"v": 2})
         assert list(row.utilities.values_list("utility_id", flat=True)) == ["sce"]
     assert UtilityConnection.objects.count() == 3
+
+
+def test_a_refid_another_writer_stored_meanwhile_is_upserted_after_all(monkeypatch):
+    write_page(Page(_records("w/")[:1], [], None, 0), now=NOW, counts=SyncCounts())
+    stored_and_links = sync._stored_and_links
+    reads = []
+
+    def first_read_misses_the_other_writer(refs):
+        stored, links = stored_and_links(refs)
+        reads.append(refs)
+        return ({} if len(reads) == 1 else stored), links
+
+    monkeypatch.setattr(sync, "_stored_and_links", first_read_misses_the_other_writer)
+    changed = [replace(r, raw={"v": 2}) for r in _records("w/")]
+    counts = SyncCounts()
+    write_page(Page(changed, [], None, 0), now=NOW, counts=counts)
+    assert len(reads) == 2
+    assert (counts.created, counts.updated, counts.unchanged) == (2, 1, 0)
+    assert sorted(Connection.objects.values_list("raw", flat=True), key=str) == [{"v": 2}] * 3
+    assert UtilityConnection.objects.count() == 3 + 1  # 3 + 0 + 1 utilities, none doubled
 
 
 def test_several_pages_in_one_transaction_each_write_only_their_own_rows():
