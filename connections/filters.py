@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from leapdash.leap.records.connections import UTILITY_IDS
@@ -34,6 +34,28 @@ def _utilities() -> list[tuple[str, str]]:
 def day_start(day: date) -> datetime:
     """Midnight UTC: compared as a timestamp so the last-interaction index is used."""
     return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+class InSubquery(Func):
+    """`column IN (subquery)`, written `column = ANY(ARRAY(subquery))` on PostgreSQL: the array
+    is computed once, so the condition is an index condition and can join a bitmap OR."""
+
+    output_field = BooleanField()
+
+    def __init__(self, column: str, subquery: QuerySet[Any]) -> None:
+        super().__init__(F(column), Subquery(subquery))
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, list[Any]]:
+        column, subquery = self.get_source_expressions()
+        column_sql, column_params = compiler.compile(column)
+        subquery_sql, subquery_params = compiler.compile(subquery)  # "(SELECT ...)"
+        if connection.vendor == "postgresql":
+            sql = f"{column_sql} = ANY(ARRAY{subquery_sql})"
+        else:
+            sql = f"{column_sql} IN {subquery_sql}"
+        return sql, [*column_params, *subquery_params]
 
 
 class ConnectionFilter(django_filters.FilterSet):
@@ -121,11 +143,12 @@ class ConnectionFilter(django_filters.FilterSet):
         if not value:
             return queryset
         # The customers are matched in a subquery rather than a join, so the connections side
-        # reads only columns its indexes carry (ref_id, link_id).
+        # reads only columns its indexes carry (ref_id, link_id), and a rare term is found
+        # through the refId trigram index and the link_id index together.
         customers = Link.objects.filter(
             Q(customer_name__icontains=value) | Q(customer_email__icontains=value)
         ).values("pk")
-        return queryset.filter(Q(ref_id__icontains=value) | Q(link__in=customers))
+        return queryset.filter(Q(ref_id__icontains=value) | Q(InSubquery("link_id", customers)))
 
     def by_utility(
         self, queryset: QuerySet[Connection], name: str, value: Any

@@ -15,7 +15,7 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import QuerySet
 
-CAP = 10_000
+CAP = 1_000
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,7 @@ ALL = {"a-err", "b-done", "c-ny", "d-fresh", "e-commercial"}
         ("?region=NYISO", {"c-ny"}),
         ("?q=lovelace", {"a-err"}),
         ("?q=C-NY", {"c-ny"}),
+        ("?q=o", {"a-err", "b-done", "e-commercial"}),  # two customers and a refId
         ("?stale=no", {"d-fresh"}),
         ("?stale=yes", ALL - {"d-fresh"}),
         (f"?active_from={(NOW - timedelta(days=1)).date()}", ALL - {"a-err"}),
