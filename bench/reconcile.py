@@ -170,8 +170,11 @@ def _reconcile(args: dict[str, Any]) -> dict[str, Any]:
             return execute(sql, params, many, context)
         finally:
             label = " ".join(sql.split()[:3])
-            if sql.lstrip().startswith("INSERT") and params and len(params) > 1:
-                label = f"INSERT {params[1] if params[1] in Category.values else 'no-meter'}"
+            if "INSERT INTO" in sql and "reconciliationresult" in sql and params:
+                kind = "meters" if params[1] == Category.DUPLICATE else "partner records"
+                label = f"findings for {kind}"
+            elif sql.lstrip().startswith("CREATE TEMPORARY TABLE"):
+                label = "references worth a look"
             statements.append((time.perf_counter() - began, label))
 
     started = time.perf_counter()

@@ -42,8 +42,9 @@ class Meter(models.Model):
         ordering = ["-created_at", "pk"]
         indexes = [
             models.Index(fields=["-created_at", "id"], name="meter_created"),
-            # the reconciliation counts active meters per reference from this index alone
-            models.Index(fields=["partner_reference", "is_archived"], name="meter_reference"),
+            # the reconciliation counts and finds active meters by reference from this index
+            # alone, and lists matched meters in its order
+            models.Index(fields=["partner_reference", "is_archived", "id"], name="meter_reference"),
             models.Index(
                 fields=["partner_reference"],
                 opclasses=["varchar_pattern_ops"],  # prefix search (PostgreSQL)
