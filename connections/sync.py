@@ -24,7 +24,7 @@ from django.db import connection as db
 
 from leapdash import pgcopy
 from leapdash.leap.paging import prefetched
-from leapdash.pgcopy import Row
+from leapdash.pgcopy import JsonText, Row
 from leapdash.runs.tracking import SyncCounts
 from links.models import Link
 
@@ -119,7 +119,7 @@ def _write(latest: dict[str, ConnectionRecord], now: datetime, *, new_rows_copie
             record = latest[ref]
             action = classify(record, now)
             link_id = links.get(ref)
-            fingerprint = record_fingerprint(record, action, link_id)
+            fingerprint, raw = record_fingerprint(record, action, link_id)
             if stored.get(ref) == fingerprint:
                 tally.unchanged += 1
                 continue
@@ -127,7 +127,8 @@ def _write(latest: dict[str, ConnectionRecord], now: datetime, *, new_rows_copie
                 tally.updated += 1
             else:
                 tally.created += 1
-            changed.append((record, _connection_row(record, action, link_id, fingerprint, now)))
+            row = _connection_row(record, action, link_id, fingerprint, now, raw)
+            changed.append((record, row))
         if not changed:
             return tally
         if db.vendor != "postgresql":
@@ -197,7 +198,7 @@ def _commit_without_waiting_for_disk() -> None:
 def _bulk_create_rows(changed: list[tuple[ConnectionRecord, Row]]) -> None:
     """Other databases (the SQLite demo): the same writes through bulk_create."""
     saved = Connection.objects.bulk_create(
-        [Connection(**row) for _, row in changed],
+        [Connection(**{**row, "raw": json.loads(row["raw"])}) for _, row in changed],
         update_conflicts=True,
         unique_fields=["ref_id"],
         update_fields=SYNCED_FIELDS,
@@ -211,15 +212,25 @@ def _bulk_create_rows(changed: list[tuple[ConnectionRecord, Row]]) -> None:
     )
 
 
-def record_fingerprint(record: ConnectionRecord, action: NextAction, link_id: int | None) -> str:
-    """Hash of everything a connection row holds, so an unchanged record is not rewritten."""
-    payload = [
-        dict(record.raw),
-        [action.kind, action.reason, action.message_key, action.actionable_at, action.subjects],
-        link_id,
+_to_json = json.JSONEncoder(sort_keys=True, default=str, separators=(",", ":")).encode
+
+
+def record_fingerprint(
+    record: ConnectionRecord, action: NextAction, link_id: int | None
+) -> tuple[str, JsonText]:
+    """Hash of everything a connection row holds, so an unchanged record is not rewritten;
+    and the raw record as JSON, serialised once for the hash and the row both."""
+    raw = _to_json(dict(record.raw))
+    verdict = [
+        action.kind,
+        action.reason,
+        action.message_key,
+        action.actionable_at,
+        action.subjects,
     ]
-    text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    # the JSON of [raw, verdict, link_id], byte for byte: stored fingerprints stay valid
+    text = f"[{raw},{_to_json(verdict)},{_to_json(link_id)}]"
+    return hashlib.sha256(text.encode()).hexdigest(), JsonText(raw)
 
 
 def _connection_row(
@@ -228,6 +239,7 @@ def _connection_row(
     link_id: int | None,
     fingerprint: str,
     now: datetime,
+    raw: JsonText,
 ) -> Row:
     """The Connection's field values by attname; a field left out gets its default."""
     return dict(
@@ -251,7 +263,7 @@ def _connection_row(
         actionable_at=action.actionable_at,
         link_id=link_id,
         fingerprint=fingerprint,
-        raw=dict(record.raw),
+        raw=raw,
         first_synced_at=now,
         last_synced_at=now,
     )

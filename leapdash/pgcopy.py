@@ -25,6 +25,11 @@ from django.db.models.fields import AutoFieldMixin
 
 Row = Mapping[str, Any]
 
+
+class JsonText(str):
+    """A JSON document already serialised: a JSON column takes it as it is."""
+
+
 # Fields whose Python values psycopg writes exactly as Django would store them.
 _AS_IS = (
     models.CharField,
@@ -50,7 +55,7 @@ class _Column:
 def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
     if isinstance(field, models.JSONField):
         dumps = partial(json.dumps, cls=field.encoder)
-        return lambda value: None if value is None else dumps(value)
+        return lambda value: value if isinstance(value, JsonText) or value is None else dumps(value)
     if isinstance(field, _AS_IS):
         return None
     return partial(field.get_db_prep_save, connection=connection)
@@ -72,11 +77,12 @@ def columns(model: type[models.Model]) -> list[_Column]:
 
 
 def _values(cols: Sequence[_Column], row: Row) -> list[Any]:
-    values = []
-    for col in cols:
-        value = row.get(col.attname, col.default)
-        values.append(value if col.convert is None else col.convert(value))
-    return values
+    return [
+        row.get(c.attname, c.default)
+        if c.convert is None
+        else c.convert(row.get(c.attname, c.default))
+        for c in cols
+    ]
 
 
 def _copy(

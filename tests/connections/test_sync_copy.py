@@ -7,6 +7,8 @@ every column of the rows each path wrote.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -17,6 +19,7 @@ from django.forms.models import model_to_dict
 
 from connections import sync
 from connections.models import SYNCED_FIELDS, Connection, UtilityConnection
+from connections.status import classify
 from connections.sync import write_page
 from leapdash import pgcopy
 from leapdash.leap.client import Page
@@ -142,6 +145,21 @@ def test_several_pages_in_one_transaction_each_write_only_their_own_rows():
         write_page(Page(_records("p2/")[:1], [], None, 0), now=NOW, counts=counts)
     assert counts.created == 1
     assert Connection.objects.count() == 4
+
+
+@pytest.mark.parametrize("link_id", [None, 7])
+def test_the_fingerprint_is_the_one_stored_before_the_raw_json_was_reused(link_id):
+    record = _records("f/")[0]
+    action = classify(record, NOW)
+    before = [
+        dict(record.raw),
+        [action.kind, action.reason, action.message_key, action.actionable_at, action.subjects],
+        link_id,
+    ]
+    text = json.dumps(before, sort_keys=True, default=str, separators=(",", ":"))
+    fingerprint, raw = sync.record_fingerprint(record, action, link_id)
+    assert fingerprint == hashlib.sha256(text.encode()).hexdigest()
+    assert json.loads(raw) == record.raw
 
 
 def test_every_model_column_but_the_id_is_copied():
