@@ -21,7 +21,8 @@ from functools import cache, partial
 from typing import Any, NamedTuple
 
 from django.db import connection, models
-from django.db.models.fields import AutoFieldMixin
+from django.db.models import Value
+from django.db.models.fields import NOT_PROVIDED, AutoFieldMixin
 
 Row = Mapping[str, Any]
 
@@ -49,7 +50,21 @@ class _Column:
         self.attname = field.attname
         self.name = field.column
         self.convert = _converter(field)
-        self.default = field.get_default()
+        self.default = _default(field)
+
+
+class ExpressionDefaultNotCopied:
+    """Stands for a value left out whose default is computed by the database (COPY cannot
+    ask for it per row): psycopg then refuses the row, naming this class."""
+
+
+def _default(field: models.Field[Any, Any]) -> Any:
+    if field.has_default() or field.db_default is NOT_PROVIDED:
+        return field.get_default()
+    value = field.db_default
+    if isinstance(value, Value):
+        value = value.value
+    return ExpressionDefaultNotCopied() if hasattr(value, "resolve_expression") else value
 
 
 def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
@@ -67,6 +82,7 @@ def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     return field
 
 
+@cache
 def columns(model: type[models.Model]) -> list[_Column]:
     """Every concrete column but an auto-generated primary key, in the model's order."""
     return [
@@ -96,16 +112,24 @@ def _copy(
     if pks is not None:
         names.insert(0, _quote(pks[0]))
     statement = f"COPY {_quote(table)} ({', '.join(names)}) FROM STDIN"
-    # logged like a query (CaptureQueriesContext, DEBUG's connection.queries) when Django is
-    debug_sql = getattr(cursor, "debug_sql", None)
-    with debug_sql(statement) if debug_sql else nullcontext(), connection.wrap_database_errors:
-        with cursor.cursor.copy(statement) as copy:
+
+    def run(sql: str, params: Any, many: bool, context: dict[str, Any]) -> None:
+        with connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
             if pks is None:
                 for row in rows:
                     copy.write_row(_values(cols, row))
             else:
                 for pk, row in zip(pks[1], rows, strict=True):
                     copy.write_row([pk, *_values(cols, row)])
+
+    # Seen like any query: by connection.execute_wrapper hooks, and logged when Django logs
+    # queries (CaptureQueriesContext, DEBUG's connection.queries).
+    executor: Callable[..., None] = run
+    for wrapper in reversed(connection.execute_wrappers):
+        executor = partial(wrapper, executor)
+    debug_sql = getattr(cursor, "debug_sql", None)
+    with debug_sql(statement) if debug_sql else nullcontext():
+        executor(statement, None, False, {"connection": connection, "cursor": cursor})
 
 
 def insert(model: type[models.Model], rows: Iterable[Row]) -> None:

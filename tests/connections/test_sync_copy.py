@@ -177,3 +177,21 @@ def test_a_field_a_row_leaves_out_gets_its_default():
     assert stored == model_to_dict(Link(**given), exclude=["id"])
     assert stored["requested_utilities"] == []
     assert stored["redirect_params"] == {}
+
+
+def test_a_field_with_a_database_default_takes_it_when_left_out():
+    (column,) = [c for c in pgcopy.columns(Connection) if c.attname == "utility_ids"]
+    assert column.default == ""
+
+
+def test_copy_statements_pass_through_execute_wrappers():
+    seen: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        seen.append(sql.split(" (")[0])
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        write_page(Page(_records("x/"), [], None, 0), now=NOW, counts=SyncCounts())
+    copies = [sql for sql in seen if sql.startswith("COPY")]
+    assert copies == ['COPY "connections_connection"', 'COPY "connections_utilityconnection"']

@@ -144,7 +144,10 @@ def test_postgres_dropping_the_connection_mid_page_rolls_the_page_back(leap, set
     params = settings.DATABASES["default"]
 
     def terminate_on_second_page(execute, sql, params_, many, context):
-        if sql.startswith('INSERT INTO "connections_utilityconnection"'):
+        # bulk_create's INSERT, or COPY on PostgreSQL (leapdash.pgcopy)
+        if sql.startswith(
+            ('INSERT INTO "connections_utilityconnection"', 'COPY "connections_utilityconnection"')
+        ):
             utility_inserts.append(1)
             if len(utility_inserts) == 2:  # page 2: its connections are upserted, uncommitted
                 pid = context["connection"].connection.info.backend_pid
