@@ -14,6 +14,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 CAP = 1_000
 
@@ -39,11 +40,11 @@ def capped(n: int, cap: int) -> RowCount:
 def counts_by_value(
     rows: QuerySet[Any], field: str, values: list[str], cap: int | None = None
 ) -> dict[str, RowCount]:
-    """Capped count of `rows` per value of `field`, and of every other value it holds: one query.
+    """Capped count of `rows` per value of `field`: the known `values` and any other, one query.
 
-    Each known value is counted in its own LIMIT cap + 1 subquery (an index range per value).
-    The other values (ones this version does not know) are grouped from one more capped
-    subquery; they are rare, and a partial index on them keeps finding none cheap.
+    Each value is counted in its own LIMIT cap + 1 subquery (an index range per value). The
+    other values (ones this version does not know) are listed from a partial index that holds
+    only them, and each is counted the same way.
     """
     cap = CAP if cap is None else cap
     rows = rows.order_by()
@@ -53,19 +54,17 @@ def counts_by_value(
         sql, sub = rows.filter(**{field: value}).values(field)[: cap + 1].query.sql_with_params()
         parts.append(f"SELECT %s, COUNT(*) FROM ({sql}) AS s{len(parts)}")
         params += [value, *sub]
-    sql, sub = (
-        rows.exclude(**{f"{field}__in": values}).values(field)[: cap + 1].query.sql_with_params()
+    others = rows.model._default_manager.exclude(**{f"{field}__in": values}).order_by()
+    others_sql, others_params = others.values(field).distinct().query.sql_with_params()
+    each = rows.filter(**{field: RawSQL(f"u.{field}", ())}).values(field)[: cap + 1]
+    each_sql, each_params = each.query.sql_with_params()
+    parts.append(
+        f"SELECT u.{field}, (SELECT COUNT(*) FROM ({each_sql}) AS s) FROM ({others_sql}) AS u"
     )
-    parts.append(f"SELECT s.{field}, COUNT(*) FROM ({sql}) AS s GROUP BY s.{field}")
-    params += sub
+    params += [*each_params, *others_params]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
-        found = cursor.fetchall()
-    others_capped = sum(n for value, n in found if value not in values) > cap
-    return {
-        value: RowCount(n, True) if value not in values and others_capped else capped(n, cap)
-        for value, n in found
-    }
+        return {value: capped(n, cap) for value, n in cursor.fetchall()}
 
 
 class CappedPaginator(Paginator):
