@@ -147,7 +147,7 @@ class ConnectionFilter(django_filters.FilterSet):
         # through the refId trigram index and the link_id index together.
         customers = Link.objects.filter(
             Q(customer_name__icontains=value) | Q(customer_email__icontains=value)
-        ).values("pk")
+        ).order_by().values("pk")
         return queryset.filter(Q(ref_id__icontains=value) | Q(InSubquery("link_id", customers)))
 
     def by_utility(
