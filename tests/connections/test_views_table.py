@@ -222,6 +222,7 @@ def test_capped_counts_say_so_and_page_with_next_links(pm_client, cap):
     _bulk(120)
     body = pm_client.get("/connections/").content.decode()
     assert 'data-count="ERROR">30+<' in body
+    assert 'title="Counted up to 30; there are more"' in body
     assert 'data-count="COMPLETED">0<' in body
     assert "Page 1 · 50+ rows" in body  # what this page proves, no more
     assert "Next ›" in body
