@@ -2,7 +2,7 @@
 
 At 10^6 connections an exact count per status costs seconds on every page. Each count here reads
 at most CAP + 1 rows (index-only on PostgreSQL), so it costs the same at any size and shows
-"10,000+" once it stops. The pager then asks for one row more than a page to know whether a
+"1,000+" once it stops. The pager then asks for one row more than a page to know whether a
 next page exists, and shows no last page while the total is not known.
 """
 
