@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING
 
 from django.db import models
@@ -108,7 +109,14 @@ CUSTOMER_ACTIONS = frozenset(
 
 
 def is_known(choices: type[models.TextChoices], value: str | None) -> bool:
-    return value is not None and value in choices.values
+    return value is not None and value in _values(choices)
+
+
+@cache
+def _values(choices: type[models.TextChoices]) -> frozenset[str]:
+    """A choices class's values, built once: Django rebuilds the list on every access, which
+    the sync would pay several times per record."""
+    return frozenset(choices.values)
 
 
 def label_of(choices: type[models.TextChoices], value: str | None) -> str:
