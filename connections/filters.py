@@ -145,9 +145,13 @@ class ConnectionFilter(django_filters.FilterSet):
         # The customers are matched in a subquery rather than a join, so the connections side
         # reads only columns its indexes carry (ref_id, link_id), and a rare term is found
         # through the refId trigram index and the link_id index together.
-        customers = Link.objects.filter(
-            Q(customer_name__icontains=value) | Q(customer_email__icontains=value)
-        ).order_by().values("pk")
+        customers = (
+            Link.objects.filter(
+                Q(customer_name__icontains=value) | Q(customer_email__icontains=value)
+            )
+            .order_by()
+            .values("pk")
+        )
         return queryset.filter(Q(ref_id__icontains=value) | Q(InSubquery("link_id", customers)))
 
     def by_utility(
