@@ -70,7 +70,14 @@ def _default(field: models.Field[Any, Any]) -> Any:
 def _converter(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
     if isinstance(field, models.JSONField):
         dumps = partial(json.dumps, cls=field.encoder)
-        return lambda value: value if isinstance(value, JsonText) or value is None else dumps(value)
+
+        def to_json(value: Any) -> Any:
+            if isinstance(value, JsonText) or value is None:
+                return value
+            # most synced lists are empty: skip building an encoder for each of them
+            return "[]" if isinstance(value, list) and not value else dumps(value)
+
+        return to_json
     if isinstance(field, _AS_IS):
         return None
     return partial(field.get_db_prep_save, connection=connection)

@@ -7,7 +7,6 @@ every column of the rows each path wrote.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import replace
 from datetime import timedelta
@@ -148,18 +147,26 @@ def test_several_pages_in_one_transaction_each_write_only_their_own_rows():
 
 
 @pytest.mark.parametrize("link_id", [None, 7])
-def test_the_fingerprint_is_the_one_stored_before_the_raw_json_was_reused(link_id):
+def test_the_fingerprint_changes_with_the_record_the_verdict_or_the_link(link_id):
     record = _records("f/")[0]
     action = classify(record, NOW)
-    before = [
-        dict(record.raw),
-        [action.kind, action.reason, action.message_key, action.actionable_at, action.subjects],
-        link_id,
-    ]
-    text = json.dumps(before, sort_keys=True, default=str, separators=(",", ":"))
     fingerprint, raw = sync.record_fingerprint(record, action, link_id)
-    assert fingerprint == hashlib.sha256(text.encode()).hexdigest()
     assert json.loads(raw) == record.raw
+    assert sync.record_fingerprint(record, action, link_id) == (fingerprint, raw)
+    other_link = sync.record_fingerprint(record, action, 99)
+    other_verdict = sync.record_fingerprint(record, replace(action, reason="other"), link_id)
+    edited = replace(record, raw={**record.raw, "connection_status": "COMPLETED"})
+    other_record = sync.record_fingerprint(edited, action, link_id)
+    assert len({fingerprint, other_link[0], other_verdict[0], other_record[0]}) == 4
+
+
+def test_a_record_with_an_integer_past_64_bits_is_stored_and_fingerprinted_the_same_each_time():
+    record = _records("big/")[0]
+    huge = replace(record, raw={**record.raw, "extra": 2**70})
+    action = classify(huge, NOW)
+    fingerprint, raw = sync.record_fingerprint(huge, action, None)
+    assert json.loads(raw)["extra"] == 2**70
+    assert sync.record_fingerprint(huge, action, None) == (fingerprint, raw)
 
 
 def test_every_model_column_but_the_id_is_copied():
