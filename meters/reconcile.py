@@ -56,6 +56,7 @@ RECORD_CATEGORIES = (
     Category.COUNT_MISMATCH,
 )
 REFS = "reconcile_refs"  # the pass's temporary table of references worth a look
+PASS_LOCK = 0x6C_64_72_63  # PostgreSQL advisory lock key: "ldrc"
 
 
 def normalise_reference(value: str) -> str:
@@ -247,10 +248,10 @@ def reconcile(
 ) -> ReconciliationRun:
     """One full pass; its results replace the previous ones when it commits."""
     with transaction.atomic():
+        _one_pass_at_a_time()
         run = ReconciliationRun.objects.create(started_at=timezone.now(), by_id=user_id)
         _run_statements(run.pk, now, overdue_after, None)
-        # Older results go only now, and only older ones: of two overlapping passes the later
-        # one's results survive, and readers see the previous set until this one commits.
+        # Older results go only now: readers see the previous set until this one commits.
         ReconciliationResult.objects.filter(run_id__lt=run.pk)._raw_delete(
             ReconciliationResult.objects.db
         )
@@ -258,6 +259,14 @@ def reconcile(
         run.finished_at = timezone.now()
         run.save(update_fields=["counts", "meters", "partner_records", "finished_at"])
     return run
+
+
+def _one_pass_at_a_time() -> None:
+    """Passes, full or targeted, wait for one another until commit. Overlapping, neither would
+    see the other's uncommitted findings, and both sets would stay."""
+    if connection.vendor == "postgresql":  # SQLite runs one writing transaction at a time
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PASS_LOCK])
 
 
 def latest_run() -> ReconciliationRun | None:
@@ -269,15 +278,16 @@ def reconcile_some(
 ) -> None:
     """Redo the latest pass for a few meters and references (after a reference fix), so the
     page reflects the fix at once without a full pass."""
-    run = latest_run()
-    if run is None:
-        return
     ids = sorted(set(meter_ids))
     # every meter and record of the references involved is looked at again
     touched = {normalise_reference(r) for r in references if r}
     touched |= set(Meter.objects.filter(pk__in=ids).values_list("partner_reference", flat=True))
     refs = sorted(touched)
     with transaction.atomic():
+        _one_pass_at_a_time()
+        run = latest_run()
+        if run is None:
+            return
         affected = ReconciliationResult.objects.filter(run=run)
         in_scope = affected.filter(meter_id__in=ids) | affected.filter(
             meter__partner_reference__in=refs

@@ -3,8 +3,12 @@ members; the run's counts; a targeted re-run after a fix; partner records from l
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from django.db import connection as db
+from django.db import transaction
 from django.test.utils import CaptureQueriesContext
 
 from leapdash.leap.sandbox.state import advance_clock, sandbox_now
@@ -150,3 +154,36 @@ def test_links_become_partner_records_without_overwriting_csv_ones():
         "link-2": ("name link-2", "link"),
         "csv-1": ("From the CSV", "csv"),
     }
+
+
+def test_overlapping_passes_run_one_after_the_other_and_leave_one_set(world):
+    """A second pass started while the first is still open waits for it, then replaces it."""
+    started, finish = threading.Event(), threading.Event()
+    runs = []
+
+    def first() -> None:
+        with transaction.atomic():
+            runs.append(reconcile(now=sandbox_now(), overdue_after=OVERDUE))
+            started.set()
+            finish.wait(10)
+        db.close()
+
+    def second() -> None:
+        started.wait(10)
+        runs.append(reconcile(now=sandbox_now(), overdue_after=OVERDUE))
+        db.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    started.wait(10)
+    time.sleep(0.5)  # the second pass is now waiting for the first one's lock
+    assert len(runs) == 1
+    finish.set()
+    for thread in threads:
+        thread.join(20)
+    assert len(runs) == 2
+    assert set(ReconciliationResult.objects.values_list("run", flat=True)) == {runs[1].pk}
+    assert ReconciliationResult.objects.count() == sum(
+        n for category, n in runs[1].counts.items() if category != Category.MATCHED
+    )
