@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import overload
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -16,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from connections.paging import CappedPaginator, RowCount
 from leapdash.accounts.roles import dashboard_view
 from leapdash.htmx import HtmxHttpRequest, is_partial
 from links.csvs import csv_response
@@ -65,33 +65,6 @@ def _results(category: str, run: ReconciliationRun | None) -> QuerySet[Reconcili
     )
 
 
-class _Matched:
-    """The matched tab's rows for the paginator: live matched meters (they have no stored
-    finding), counted by the run rather than by a COUNT over 10^6 meters."""
-
-    def __init__(self, count: int) -> None:
-        self.rows = matched_meters().defer("raw").order_by("partner_reference", "pk")
-        self.total = count
-
-    def count(self) -> int:
-        return self.total
-
-    def __len__(self) -> int:
-        return self.total
-
-    @overload
-    def __getitem__(self, index: int) -> ReconciliationResult: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[ReconciliationResult]: ...
-    def __getitem__(self, index: int | slice) -> ReconciliationResult | list[ReconciliationResult]:
-        if isinstance(index, int):
-            return as_matched(self.rows[index : index + 1])[0]
-        return as_matched(self.rows[index])
-
-    def __iter__(self) -> Iterator[ReconciliationResult]:
-        return iter(as_matched(self.rows.iterator(chunk_size=2000)))
-
-
 @dashboard_view
 @require_GET
 @vary_on_headers("HX-Request")
@@ -100,12 +73,16 @@ def reconciliation(request: HtmxHttpRequest) -> HttpResponse:
     run = latest_run()
     counts = run.counts if run else {}
     tabs = [(value, label, counts.get(value, 0)) for value, label in Category.choices]
-    rows: _Matched | QuerySet[ReconciliationResult]
+    number = request.GET.get("page")
     if category == Category.MATCHED:
-        rows = _Matched(counts.get(category, 0))
+        # matched meters have no stored finding: listed live, counted by the run (no COUNT
+        # over 10^6 meters)
+        meters = matched_meters().defer("raw").order_by("partner_reference", "pk")
+        total = RowCount(counts.get(category, 0))
+        page = CappedPaginator(meters, PAGE_SIZE, total).get_page(number)
+        page.object_list = as_matched(page.object_list)
     else:
-        rows = _results(category, run)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(_results(category, run), PAGE_SIZE).get_page(number)
     context = {
         "run": run,
         "tabs": tabs,
