@@ -38,12 +38,6 @@ SAMPLE_ARGS = {
 METHODS = ("get", "post")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # These tests create users by the hundred; the real hasher's cost proves nothing here.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _walk(resolvers, prefix="", namespace=""):
     for entry in resolvers:
         if isinstance(entry, URLResolver):

@@ -46,7 +46,7 @@ def test_no_target_outside_the_flows_allow_list_is_followed(client, flow, target
     response = client.get(f"/links/done/?refId=abc-1&flow={flow_param}&next={quote(target)}")
     assert response.status_code == 200
     assert "Location" not in response
-    assert b"evil.example" not in response.content or b"&lt;" in response.content
+    assert b"evil.example" not in response.content
 
 
 def test_repeated_next_parameters_cannot_sneak_a_target_past_the_check(client, flow):
