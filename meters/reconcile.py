@@ -139,8 +139,7 @@ def _meter_statement(run_id: int) -> tuple[str, list[Any]]:
           WHERE m.is_archived = %s AND x.found IS NOT NULL AND (x.dup = 1 OR x.pid IS NULL)
           {_fence()}
         ) y ORDER BY 2, 3"""
-    categories = [Category.DUPLICATE, Category.BY_CONNECTION, Category.UNKNOWN_METER]
-    return sql, [run_id, *categories, False]
+    return sql, [run_id, *METER_CATEGORIES, False]
 
 
 def _record_statement(

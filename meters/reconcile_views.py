@@ -35,7 +35,7 @@ from .partners import (
     import_partner_records,
     parse_partner_csv,
 )
-from .reconcile import as_matched, latest_run, matched_meters
+from .reconcile import METER_CATEGORIES, as_matched, latest_run, matched_meters
 from .tasks import reconcile_task
 
 PAGE_SIZE = 50
@@ -89,7 +89,7 @@ def reconciliation(request: HtmxHttpRequest) -> HttpResponse:
         "category": category,
         "category_label": Category(category).label,
         "page": page,
-        "fixable": category in (Category.BY_CONNECTION, Category.DUPLICATE, Category.UNKNOWN_METER),
+        "fixable": category in METER_CATEGORIES,
     }
     template = "meters/_results.html" if is_partial(request) else "meters/reconciliation.html"
     return render(request, template, context)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -32,6 +31,7 @@ from .models import (
     ReferenceChange,
 )
 from .reconcile import as_matched, matched_meters
+from .tasks import overdue_after
 
 PAGE_SIZE = 50
 EXPORT_HEADER = [
@@ -53,12 +53,7 @@ EXPORT_HEADER = [
 
 
 def _meters(request: HtmxHttpRequest) -> tuple[MeterFilter, QuerySet[Meter]]:
-    category = ReconciliationResult.objects.filter(meter=OuterRef("pk")).values("category")[:1]
-    record = PartnerRecord.objects.filter(reference=OuterRef("partner_reference"))
-    rows = Meter.objects.defer("raw").annotate(
-        reconciliation_category=Subquery(category), has_partner_record=Exists(record)
-    )
-    filterset = MeterFilter(request.GET, queryset=rows)
+    filterset = MeterFilter(request.GET, queryset=Meter.objects.defer("raw"))
     return filterset, filterset.qs.order_by("-created_at", "pk")
 
 
@@ -67,6 +62,12 @@ def _meters(request: HtmxHttpRequest) -> tuple[MeterFilter, QuerySet[Meter]]:
 @vary_on_headers("HX-Request")
 def meter_list(request: HtmxHttpRequest) -> HttpResponse:
     filterset, rows = _meters(request)
+    # the page's reconciliation column (the export does not show it)
+    finding = ReconciliationResult.objects.filter(meter=OuterRef("pk")).values("category")[:1]
+    record = PartnerRecord.objects.filter(reference=OuterRef("partner_reference"))
+    rows = rows.annotate(
+        reconciliation_category=Subquery(finding), has_partner_record=Exists(record)
+    )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     labels = dict(Category.choices)
     for meter in page.object_list:
@@ -167,6 +168,6 @@ def fix_references(request: HtmxHttpRequest) -> HttpResponse:
             pairs=pairs,
             user_id=request.user.pk,
             now=timezone.now(),
-            overdue_after=timedelta(hours=settings.METERS_OVERDUE_HOURS),
+            overdue_after=overdue_after(),
         )
     return render(request, "meters/fix_result.html", {"fixes": done})
