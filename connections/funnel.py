@@ -148,7 +148,6 @@ def funnel(request: HtmxHttpRequest) -> HttpResponse:
         "stages": stages,
         "errors": error_dropoffs(filterset.qs),
         "chart": {"height": chart_height, "bar_height": BAR_HEIGHT},
-        "stage_keys": [key for key, _ in STAGES],
     }
     template = "connections/_funnel.html" if is_partial(request) else "connections/funnel.html"
     return push_clean_url(request, render(request, template, context))

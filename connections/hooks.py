@@ -87,9 +87,11 @@ def candidates(now: datetime) -> QuerySet[Connection]:
 
 
 def due_for(c: Connection, now: datetime) -> DueTouch | None:
-    touches: list[Touchpoint] = getattr(c, "recent_touches", None) or list(
-        c.touchpoints.filter(at__gte=now - CADENCE_END)
-    )
+    # prefetched by candidates() (an empty list included); read here for a lone connection
+    if hasattr(c, "recent_touches"):
+        touches: list[Touchpoint] = c.recent_touches
+    else:
+        touches = list(c.touchpoints.filter(at__gte=now - CADENCE_END))
     snoozed = any(
         t.outcome == Touchpoint.Outcome.SNOOZED
         and t.at >= c.last_interaction_at

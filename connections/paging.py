@@ -77,7 +77,7 @@ class CappedPaginator(Paginator):
 
     def __init__(self, rows: QuerySet[Any], per_page: int, total: RowCount) -> None:
         super().__init__(rows, per_page)
-        self.rows = rows
+        self.rows: QuerySet[Any] = rows  # object_list, typed as the queryset it is
         self.total = total
 
     @property

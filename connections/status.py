@@ -123,8 +123,12 @@ def label_of(choices: type[models.TextChoices], value: str | None) -> str:
     """Our label for a Leap value; an unknown value is shown raw, never hidden."""
     if value is None or value == "":
         return "—"
-    labels: Mapping[str, str] = dict(choices.choices)
-    return labels.get(value, value)
+    return _labels(choices).get(value, value)
+
+
+@cache
+def _labels(choices: type[models.TextChoices]) -> Mapping[str, str]:
+    return dict(choices.choices)
 
 
 # Badge classes (static/css/app.css): one colour per meaning, chosen here, never in a template.

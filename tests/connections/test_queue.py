@@ -13,7 +13,7 @@ import pytest
 import requests
 from django.utils import timezone
 
-from connections.hooks import post_due_touches_task
+from connections.hooks import due_touches, post_due_touches_task
 from connections.models import Connection, OutgoingHook, Touchpoint
 from connections.sync import write_page
 from leapdash.runs.tracking import SyncCounts
@@ -219,3 +219,17 @@ def test_the_hook_secret_is_never_written_into_the_page_and_a_blank_keeps_it(ops
     assert response.status_code == 302
     hook = OutgoingHook.objects.get(pk=1)
     assert (hook.url, hook.secret_header) == ("https://hooks.example.com/y", "s3cr3t-value")
+
+
+@pytest.mark.parametrize("rows", [1, 30])
+def test_working_out_due_touches_takes_the_same_queries_for_1_and_30_connections(
+    django_assert_num_queries, rows
+):
+    """Connections without any recent touch must not each ask for their touches again."""
+    now = timezone.now()
+    _store(
+        *(conn("NOT_STARTED", ref_id=f"n{i}", last=now - timedelta(hours=5)) for i in range(rows))
+    )
+    with django_assert_num_queries(2):  # the candidates, their recent touches
+        due = list(due_touches(now))
+    assert len(due) == rows
