@@ -35,7 +35,7 @@ from leapdash.leap.errors import (
     error_for_status,
 )
 from leapdash.leap.paging import CallStats, Page
-from leapdash.leap.retry import RetryBook, leap_adapter
+from leapdash.leap.retry import RetryBook, backoff, leap_adapter
 from leapdash.leap.search import check_page_size, search_bodies
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ METERS_SEARCH = "/v2/meters/search"
 METER = "/v2/meters/{}"
 ENROLLMENTS = "/v2/meters/{}/enrollments"
 ENROLLMENTS_SEARCH = "/v2/meters/enrollments/search"
+READ_ONLY_POSTS = (METERS_SEARCH, ENROLLMENTS_SEARCH)  # POSTs that only read
 PARTNER_REF = "/v1.1/meters/{}/partner_meter_ref"
 PARTNER_REFS = "/v1.1/meters/partner_meter_ref"
 WEBHOOKS = "/v1.1/webhooks"
@@ -109,8 +110,8 @@ class LeapClient:
         session.mount(self.base_url + "/", adapter({"GET"}))
         # ...except the searches: POSTs, but read-only, so retried like GETs
         search = adapter({"POST"})
-        session.mount(self.base_url + METERS_SEARCH, search)
-        session.mount(self.base_url + ENROLLMENTS_SEARCH, search)
+        for path in READ_ONLY_POSTS:
+            session.mount(self.base_url + path, search)
         self._session = session
 
     def __repr__(self) -> str:
@@ -382,14 +383,14 @@ class LeapClient:
             # requests leaves existing %XX escapes alone.
             url += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in query)
         self._book.reset()
-        read_only = method == "GET" or path in (METERS_SEARCH, ENROLLMENTS_SEARCH)
+        read_only = method == "GET" or path in READ_ONLY_POSTS
         for attempt in range(self.max_retries + 1):
             try:
                 return self._request(method, path, url, body, empty_ok)
             except _NotJson as exc:
                 if not read_only or attempt == self.max_retries:
                     raise exc.error from None
-                delay = min(30.0, 0.5 * 2**attempt)
+                delay = backoff(attempt)
                 self._book.retries += 1
                 self._book.slept += delay
                 logger.debug("leap retry of %s %s after a body that is not JSON: "

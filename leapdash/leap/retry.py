@@ -96,14 +96,23 @@ class LeapRetry(Retry):
         return float(backoff + random.uniform(0, self.backoff_jitter))
 
 
+BACKOFF_FACTOR = 0.5  # seconds before the first retry, doubled for each next one
+BACKOFF_MAX = 30.0
+
+
+def backoff(attempt: int) -> float:
+    """The wait before retry number attempt + 1 (no jitter), as the adapter counts it."""
+    return float(min(BACKOFF_MAX, BACKOFF_FACTOR * 2**attempt))
+
+
 def leap_adapter(
     *,
     book: RetryBook,
     max_retries: int,
     retry_methods: Collection[str],
     max_retry_after: int,
-    backoff_factor: float = 0.5,
-    backoff_max: float = 30.0,
+    backoff_factor: float = BACKOFF_FACTOR,
+    backoff_max: float = BACKOFF_MAX,
 ) -> HTTPAdapter:
     """An HTTPAdapter whose retries follow the policy above; `retry_methods` are the methods
     retried on statuses and read errors (everything is retried on connect errors)."""
