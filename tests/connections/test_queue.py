@@ -5,9 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 import requests
@@ -18,6 +16,7 @@ from connections.models import Connection, OutgoingHook, Touchpoint
 from connections.sync import write_page
 from leapdash.runs.tracking import SyncCounts
 from links.models import Link
+from tests.sandbox.receiver import Receiver
 
 from .builders import PGE, conn, util
 from .test_sync_pages import page_of
@@ -111,52 +110,39 @@ def test_exports_hold_every_due_touch(pm_client, due):
     assert t2["link_url"] == "https://l.example/t2"
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    status = 200
-    bodies: list[dict] = []
-    headers_seen: list[str] = []
-
-    def do_POST(self):  # noqa: N802 (http.server's naming)
-        length = int(self.headers["Content-Length"])
-        type(self).bodies.append(json.loads(self.rfile.read(length)))
-        type(self).headers_seen.append(self.headers.get("X-Leapdash-Secret", ""))
-        self.send_response(type(self).status)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def receiver():
-    _Receiver.bodies, _Receiver.headers_seen, _Receiver.status = [], [], 200
-    server = HTTPServer(("127.0.0.1", 0), _Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook"
-    server.shutdown()
+    server = Receiver()
+    yield server
+    server.close()
+
+
+def _bodies(receiver: Receiver) -> list[dict]:
+    return [r["body"] for r in receiver.requests]
 
 
 def test_the_hook_posts_touches_past_the_quiet_hour_and_records_them(due, receiver):
-    OutgoingHook.objects.create(pk=1, url=receiver, enabled=True, channel="sms", secret_header="s3")
+    OutgoingHook.objects.create(
+        pk=1, url=receiver.url, enabled=True, channel="sms", secret_header="s3"
+    )
     post_due_touches_task.apply()
-    assert len(_Receiver.bodies) == 1
-    posted = {t["ref_id"] for t in _Receiver.bodies[0]["touches"]}
+    assert len(receiver.requests) == 1
+    posted = {t["ref_id"] for t in _bodies(receiver)[0]["touches"]}
     assert posted == {"t2", "t3"}  # t1 is still inside Leap's quiet hour
-    assert _Receiver.headers_seen == ["s3"]
+    assert [r["headers"].get("X-Leapdash-Secret", "") for r in receiver.requests] == ["s3"]
     automated = Touchpoint.objects.filter(automated=True)
     assert {t.connection.ref_id for t in automated} == {"t2", "t3"}
     assert {t.channel for t in automated} == {"sms"}
     post_due_touches_task.apply()
-    assert len(_Receiver.bodies) == 1  # nothing left to post
+    assert len(receiver.requests) == 1  # nothing left to post
 
 
 def test_a_failing_hook_raises_for_a_bounded_retry_and_records_nothing(due, receiver):
-    _Receiver.status = 503
-    OutgoingHook.objects.create(pk=1, url=receiver, enabled=True)
+    receiver.statuses = [503]
+    OutgoingHook.objects.create(pk=1, url=receiver.url, enabled=True)
     with pytest.raises(requests.HTTPError):
         post_due_touches_task.run()  # called directly, autoretry re-raises instead of queueing
-    assert len(_Receiver.bodies) == 1
+    assert len(receiver.requests) == 1
     assert not Touchpoint.objects.filter(automated=True).exists()
     assert OutgoingHook.load().last_status == "HTTP 503"
     assert post_due_touches_task.max_retries == 5
@@ -164,17 +150,17 @@ def test_a_failing_hook_raises_for_a_bounded_retry_and_records_nothing(due, rece
 
 
 def test_a_hook_refusing_with_a_4xx_is_not_retried(due, receiver):
-    _Receiver.status = 400
-    OutgoingHook.objects.create(pk=1, url=receiver, enabled=True)
+    receiver.statuses = [400]
+    OutgoingHook.objects.create(pk=1, url=receiver.url, enabled=True)
     post_due_touches_task.run()
-    assert len(_Receiver.bodies) == 1
+    assert len(receiver.requests) == 1
     assert not Touchpoint.objects.filter(automated=True).exists()
 
 
 def test_a_disabled_hook_posts_nothing(due, receiver):
-    OutgoingHook.objects.create(pk=1, url=receiver, enabled=False)
+    OutgoingHook.objects.create(pk=1, url=receiver.url, enabled=False)
     post_due_touches_task.apply()
-    assert _Receiver.bodies == []
+    assert _bodies(receiver) == []
 
 
 def test_only_ops_configure_the_hook(pm_client, ops_client):
