@@ -15,17 +15,16 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from connections.models import Connection
-from connections.status import classify
 from connections.sync import sync_connections
 from connections.tasks import sync_connections_task
 from leapdash.leap.client import LeapClient
-from leapdash.leap.records import parse_connection
 from leapdash.leap.sandbox import models as sandbox
 from leapdash.leap.sandbox.scenarios import SCENARIO_LIST
 from leapdash.leap.sandbox.seeding import seed
-from leapdash.leap.sandbox.state import published_document, refresh_boundary, sandbox_now
 from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import SyncCounts, tracked_run
+
+from .sandbox_checks import assert_connections_match_sandbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,69 +41,6 @@ def leap(live_server, settings):
 
 def _runs():
     return list(SyncRun.objects.order_by("started_at", "pk"))
-
-
-def _assert_same_as_sandbox() -> None:
-    """Every sandbox connection is stored once, field for field, with its verdict."""
-    ours = {c.ref_id: c for c in Connection.objects.prefetch_related("utilities")}
-    boundary = refresh_boundary(sandbox_now())
-    served = (published_document(c, boundary) for c in sandbox.Connection.objects.all())
-    theirs = {d["ref_id"]: d for d in served if d}
-    assert ours.keys() == theirs.keys()
-    for ref_id, document in theirs.items():
-        record = parse_connection(document)
-        row = ours[ref_id]
-        assert (
-            row.leap_id,
-            row.transmission_region,
-            row.started_at,
-            row.last_interaction_at,
-            row.status,
-            row.prohibited_resource_attestation,
-            row.demand_response_participation,
-            row.raw,
-        ) == (
-            record.id,
-            record.transmission_region,
-            record.started_at,
-            record.last_interaction_at,
-            record.status,
-            record.agreements.prohibited_resource_attestation,
-            record.agreements.demand_response_participation,
-            document,
-        ), ref_id
-        utilities = [
-            (
-                u.authorization_uuid,
-                u.utility_name,
-                u.utility_id,
-                u.utility_is_required,
-                u.status,
-                u.error_code or None,
-                u.started_at,
-                u.last_interaction_at,
-            )
-            for u in row.utilities.all()
-        ]
-        assert utilities == [
-            (
-                u.authorization_uuid,
-                u.utility_name,
-                u.utility_id,
-                u.utility_is_required,
-                u.status,
-                u.error_code,
-                u.started_at,
-                u.last_interaction_at,
-            )
-            for u in record.utilities
-        ], ref_id
-        action = classify(record, row.last_synced_at)
-        assert (row.next_action, row.message_key, row.actionable_at) == (
-            action.kind,
-            action.message_key,
-            action.actionable_at,
-        ), ref_id
 
 
 def test_five_thousand_seeded_connections_sync_exactly_and_a_second_sync_writes_nothing(leap):
@@ -131,7 +67,7 @@ def test_five_thousand_seeded_connections_sync_exactly_and_a_second_sync_writes_
     assert "REVIEW_UNKNOWN" not in verdicts  # every scenario maps onto one of Leap's steps
     assert (first.fetched, first.created, first.updated, first.errors) == (5000, 5000, 0, 0)
     assert first.pages == 10
-    _assert_same_as_sandbox()
+    assert_connections_match_sandbox()
     # every full page costs the same queries: no per-row work
     sizes = [b - a for a, b in zip([0, *per_page], per_page, strict=False)]
     assert len(set(sizes)) == 1, sizes
@@ -178,7 +114,7 @@ def test_a_sync_interrupted_after_page_three_resumes_where_it_stopped(leap):
         500,
         1,
     )
-    _assert_same_as_sandbox()
+    assert_connections_match_sandbox()
 
 
 def test_two_concurrent_syncs_let_one_run(leap):

@@ -4,7 +4,6 @@ that compare the local tables with what the sandbox serves, field for field."""
 
 from __future__ import annotations
 
-import copy
 import os
 import signal
 import subprocess
@@ -17,23 +16,23 @@ from typing import Any
 
 import pytest
 
-from connections.models import Connection
-from connections.status import classify
 from connections.sync import sync_connections
 from leapdash.leap.client import LeapClient
-from leapdash.leap.records import parse_connection, parse_enrollment, parse_meter
-from leapdash.leap.sandbox import chaos as sandbox_chaos
+from leapdash.leap.records import parse_enrollment, parse_meter
 from leapdash.leap.sandbox import models as sandbox
-from leapdash.leap.sandbox.state import published_document, refresh_boundary, sandbox_now
+from leapdash.leap.sandbox.state import sandbox_now
 from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import tracked_run
 from meters.models import Enrollment, Meter
 from meters.sync import sync_meters
+from tests.connections.sandbox_checks import as_served
+from tests.connections.sandbox_checks import (
+    assert_connections_match_sandbox as assert_connections_match_sandbox,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 OVERDUE = timedelta(hours=24)
 LOCK_SECONDS = 3  # SYNC_LOCK_SECONDS for the worker tests: a dead run's lock frees quickly
-ODD_MARK = "sandbox_future_field"  # chaos.oddify adds it to the record it makes odd
 
 
 @pytest.fixture
@@ -133,62 +132,6 @@ def until_success(run: Callable[[], SyncRun], limit: int = 12) -> list[SyncRun]:
 # --- equality with the sandbox ------------------------------------------------------------------
 
 
-def _as_served(document: dict[str, Any], stored_raw: dict[str, Any] | None) -> dict[str, Any]:
-    """The document as chaos served it: oddified when the stored copy is the odd one."""
-    if stored_raw is not None and ODD_MARK in stored_raw:
-        knobs = sandbox_chaos.Knobs(row=sandbox.Chaos(unknown_values=True), number=0)
-        return sandbox_chaos.oddify(knobs, [copy.deepcopy(document)])[0]
-    return document
-
-
-def assert_connections_match_sandbox(*, except_ids: frozenset[str] = frozenset()) -> int:
-    """Every readable sandbox connection is stored exactly once, field for field (utility rows
-    and verdict included); returns how many rows came from an odd (unknown values) record."""
-    ours = {c.ref_id: c for c in Connection.objects.prefetch_related("utilities")}
-    assert len(ours) == Connection.objects.count()
-    boundary = refresh_boundary(sandbox_now())
-    served = (published_document(c, boundary) for c in sandbox.Connection.objects.all())
-    theirs = {d["ref_id"]: d for d in served if d and d["ref_id"] not in except_ids}
-    missing, extra = theirs.keys() - ours.keys(), ours.keys() - theirs.keys()
-    assert (len(missing), len(extra)) == (0, 0), (sorted(missing)[:5], sorted(extra)[:5])
-    odd = 0
-    for ref_id, plain in theirs.items():
-        row = ours[ref_id]
-        document = _as_served(plain, row.raw)
-        odd += document is not plain
-        record = parse_connection(document)
-        assert row.raw == document, ref_id
-        assert (
-            row.leap_id,
-            row.transmission_region,
-            row.started_at,
-            row.last_interaction_at,
-            row.status,
-            row.prohibited_resource_attestation,
-            row.demand_response_participation,
-            sorted(row.unknown_values),
-        ) == (
-            record.id,
-            record.transmission_region,
-            record.started_at,
-            record.last_interaction_at,
-            record.status,
-            record.agreements.prohibited_resource_attestation,
-            record.agreements.demand_response_participation,
-            sorted(record.unknown_values),
-        ), ref_id
-        assert [
-            (u.authorization_uuid, u.utility_name, u.status, u.error_code or None, u.started_at)
-            for u in row.utilities.all()
-        ] == [
-            (u.authorization_uuid, u.utility_name, u.status, u.error_code, u.started_at)
-            for u in record.utilities
-        ], ref_id
-        action = classify(record, row.last_synced_at)
-        assert (row.next_action, row.message_key) == (action.kind, action.message_key), ref_id
-    return odd
-
-
 def assert_meters_match_sandbox() -> int:
     """Every visible sandbox meter and enrollment is stored exactly once, field for field;
     returns how many came from an odd record."""
@@ -201,8 +144,8 @@ def assert_meters_match_sandbox() -> int:
     odd = 0
     for meter_id, row in theirs.items():
         mine, enrolled = ours[meter_id], enrollments[meter_id]
-        document = _as_served(row.document, mine.raw)
-        enrollment = _as_served(row.enrollment, enrolled.raw)
+        document = as_served(row.document, mine.raw)
+        enrollment = as_served(row.enrollment, enrolled.raw)
         odd += (document is not row.document) + (enrollment is not row.enrollment)
         assert (mine.raw, enrolled.raw) == (document, enrollment), meter_id
         meter, status = parse_meter(document), parse_enrollment(enrollment)
