@@ -26,7 +26,7 @@ from django.db import connection as db
 from leapdash import pgcopy
 from leapdash.leap.paging import prefetched
 from leapdash.pgcopy import JsonText, Row
-from leapdash.runs.tracking import SyncCounts
+from leapdash.runs.tracking import SyncCounts, commit_without_waiting_for_disk
 from links.models import Link
 
 from .models import SYNCED_FIELDS, Connection, UtilityConnection, utility_ids_text
@@ -132,6 +132,7 @@ def _write(latest: dict[str, ConnectionRecord], now: datetime, *, new_rows_copie
             changed.append((record, row))
         if not changed:
             return tally
+        commit_without_waiting_for_disk()
         if db.vendor != "postgresql":
             _bulk_create_rows(changed)
         elif tally.updated or not new_rows_copied:
@@ -169,7 +170,6 @@ _STORED_AND_LINKS = f"""
 def _copy_new_rows(changed: list[tuple[ConnectionRecord, Row]]) -> None:
     """PostgreSQL, a page of refIds not stored yet (a first sync): COPY straight into both
     tables. Sorted like the upsert, so the lock order stays the same."""
-    _commit_without_waiting_for_disk()
     ids = pgcopy.insert_new(Connection, [row for _, row in changed])
     pgcopy.insert(
         UtilityConnection, _utility_rows(zip([record for record, _ in changed], ids, strict=True))
@@ -178,7 +178,6 @@ def _copy_new_rows(changed: list[tuple[ConnectionRecord, Row]]) -> None:
 
 def _copy_rows(changed: list[tuple[ConnectionRecord, Row]]) -> None:
     """PostgreSQL: upsert through COPY, then replace the utility rows (one delete, one COPY)."""
-    _commit_without_waiting_for_disk()
     ids = pgcopy.upsert(
         Connection, [row for _, row in changed], unique="ref_id", update=SYNCED_FIELDS
     )
@@ -187,13 +186,6 @@ def _copy_rows(changed: list[tuple[ConnectionRecord, Row]]) -> None:
         UtilityConnection,
         _utility_rows((record, ids[record.ref_id]) for record, _ in changed),
     )
-
-
-def _commit_without_waiting_for_disk() -> None:
-    # A page lost in a crash is simply read again from Leap. PostgreSQL makes commits durable
-    # in order, so the resume token that skips this page (page_done) never outlives it.
-    with db.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _bulk_create_rows(changed: list[tuple[ConnectionRecord, Row]]) -> None:

@@ -86,12 +86,7 @@ class RunHandle:
         _copy_counts(self.run, counts)
         self.run.page_token = next_token or ""
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # Progress need not wait for the disk either: PostgreSQL makes commits durable
-                # in order, so a token that survives a crash never skips a page that did not;
-                # a lost token only means pages read again, and their writes are idempotent.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit = off")
+            commit_without_waiting_for_disk()
             self.run.save(update_fields=[*COUNT_FIELDS, "page_token"])
 
     def _renew(self) -> None:
@@ -99,6 +94,17 @@ class RunHandle:
         if cache.get(key) != self._token:
             raise LockLost(f"the {self.run.kind} lock expired or was taken by another run")
         cache.touch(key, settings.SYNC_LOCK_SECONDS)
+
+
+def commit_without_waiting_for_disk() -> None:
+    """Inside a transaction: its commit returns before PostgreSQL has flushed it to disk.
+
+    For sync pages and their progress: a crash may lose the last few, which are then read
+    again from Leap (the writes are idempotent). PostgreSQL makes commits durable in order, so
+    a stored resume token never skips a page that was lost. Nothing to do elsewhere."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 COUNT_FIELDS = [
