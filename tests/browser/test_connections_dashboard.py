@@ -14,8 +14,7 @@ from connections.sync import write_page
 from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import SyncCounts
 from links.models import Link
-from tests.connections.builders import CONED, PGE, conn, util
-from tests.connections.test_sync_pages import page_of
+from tests.connections.builders import CONED, PGE, conn, page_of, util
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from leapdash.leap.client import Page
 from leapdash.leap.records import (
     AgreementsRecord,
     ConnectionRecord,
+    RecordError,
     UtilityConnectionRecord,
     utility_id,
 )
@@ -68,3 +70,10 @@ def conn(
         unknown_values=unknown,
         raw=raw or {"ref_id": ref_id},
     )
+
+
+def page_of(
+    records: list[ConnectionRecord], errors: list[RecordError] | None = None, retries: int = 0
+) -> Page[ConnectionRecord]:
+    """A Connect API page as the client hands it to the sync."""
+    return Page(records, errors or [], None, retries)

@@ -8,8 +8,7 @@ from connections.models import Connection
 from connections.sync import write_page
 from leapdash.runs.tracking import SyncCounts
 
-from .builders import NOW, PGE, conn, util
-from .test_sync_pages import page_of
+from .builders import NOW, PGE, conn, page_of, util
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,7 @@ from connections.sync import write_page
 from leapdash.runs.tracking import SyncCounts
 from links.models import Flow, Link
 
-from .builders import PGE, SCE, conn, util
-from .test_sync_pages import page_of
+from .builders import PGE, SCE, conn, page_of, util
 
 pytestmark = pytest.mark.django_db
 

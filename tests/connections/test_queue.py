@@ -18,8 +18,7 @@ from leapdash.runs.tracking import SyncCounts
 from links.models import Link
 from tests.sandbox.receiver import Receiver
 
-from .builders import PGE, conn, util
-from .test_sync_pages import page_of
+from .builders import PGE, conn, page_of, util
 
 pytestmark = pytest.mark.django_db
 

@@ -21,13 +21,7 @@ from leapdash.leap.records import ConnectionRecord, RecordError
 from leapdash.runs.tracking import SyncCounts
 from links.models import Link
 
-from .builders import NOW, PGE, SCE, conn, util
-
-
-def page_of(
-    records: list[ConnectionRecord], errors: list[RecordError] | None = None, retries: int = 0
-) -> Page[ConnectionRecord]:
-    return Page(records, errors or [], None, retries)
+from .builders import NOW, PGE, SCE, conn, page_of, util
 
 
 def _records(n: int, prefix: str = "r") -> list[ConnectionRecord]:

@@ -11,8 +11,7 @@ from connections.sync import write_page
 from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import SyncCounts
 
-from .builders import PGE, conn, util
-from .test_sync_pages import page_of
+from .builders import PGE, conn, page_of, util
 
 pytestmark = pytest.mark.django_db
 
