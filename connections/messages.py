@@ -14,6 +14,8 @@ class Message:
 
 
 GENERIC_ERROR_KEY = "error.generic"
+# Touch 1 of an abandonment seen by webhook: the error code comes later, with the Connect data.
+FINISH_CONNECTING_KEY = "finish_connecting"
 _RETRY = "Please open your link again and retry: {link}"
 
 MESSAGES: dict[str, Message] = {
@@ -21,6 +23,16 @@ MESSAGES: dict[str, Message] = {
         "Finish connecting your utility account",
         "Hi {customer}, you started connecting your utility account but did not log in yet. "
         "It takes about two minutes: {link}",
+    ),
+    FINISH_CONNECTING_KEY: Message(
+        "Finish connecting your utility account",
+        "Hi {customer}, you did not finish connecting your utility account. It only takes a "
+        "couple of minutes to pick up where you left off: {link}",
+    ),
+    "reauthorize": Message(
+        "Please renew your data sharing",
+        "Hi {customer}, {utility} needs you to authorize data sharing again to keep your "
+        "enrollment. It takes a minute: {link}",
     ),
     "connect_required_utility": Message(
         "One more utility to connect",
@@ -91,11 +103,6 @@ MESSAGES: dict[str, Message] = {
         "Some meters are missing",
         "Hi {customer}, only some of your meters came through from {utility}. If another "
         "account holds the rest, connect it here: {link}",
-    ),
-    "error.PENDING_MANUAL_REVIEW": Message(
-        "{utility} is reviewing your request",
-        "Hi {customer}, {utility} is reviewing your data-sharing request by hand. Nothing to "
-        "do for now; we will let you know if anything else is needed.",
     ),
     "error.AUTHORIZATION_REVOKED": Message(
         "Data sharing was turned off",

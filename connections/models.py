@@ -8,15 +8,17 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from .status import (
+from .actors import Actor, action_actor
+from .cadence import WebhookState
+from .choices import (
     Action,
     AgreementStatus,
     ConnectionStatus,
     ErrorCode,
     UtilityStatus,
-    badge_class,
     label_of,
 )
+from .status import badge_class
 
 
 class Connection(models.Model):
@@ -52,6 +54,19 @@ class Connection(models.Model):
     message_key = models.CharField(max_length=64, blank=True)
     message_subjects = models.JSONField(default=list, blank=True)
     actionable_at = models.DateTimeField(null=True, blank=True)
+    rules_version = models.PositiveSmallIntegerField(
+        default=1, db_default=1, help_text="The version of the rules the verdict follows."
+    )
+
+    # What Leap's webhooks last said of the customer's session (never written by the sync):
+    # the re-engagement cadence counts from the first receipt of that event when it is newer
+    # than the Connect data.
+    webhook_state = models.CharField(
+        max_length=16, blank=True, default="", db_default="", choices=WebhookState.choices
+    )
+    webhook_at = models.DateTimeField(null=True, blank=True)
+    # Set by the meters sync when a meter of this connection asks the customer to re-authorize.
+    reauthorize_since = models.DateTimeField(null=True, blank=True)
 
     link = models.ForeignKey(
         "links.Link",
@@ -83,6 +98,15 @@ class Connection(models.Model):
             models.Index(fields=["next_action", "-last_interaction_at"], name="conn_next_action"),
             models.Index(fields=["transmission_region", "status"], name="conn_region"),
             models.Index(fields=["actionable_at"], name="conn_actionable"),
+            models.Index(fields=["rules_version"], name="conn_rules_version"),
+            models.Index(
+                fields=["webhook_at"], condition=Q(webhook_at__isnull=False), name="conn_webhook_at"
+            ),
+            models.Index(
+                fields=["reauthorize_since"],
+                condition=Q(reauthorize_since__isnull=False),
+                name="conn_reauthorize",
+            ),
             models.Index(
                 fields=["-last_interaction_at"],
                 condition=Q(required_missing=True),
@@ -108,6 +132,11 @@ class Connection(models.Model):
     @property
     def next_action_badge(self) -> str:
         return badge_class(self.next_action)
+
+    @property
+    def actor(self) -> Actor:
+        """Who acts next (connections.actors)."""
+        return action_actor(self.next_action)
 
     @property
     def agreements(self) -> list[tuple[str, str, str]]:
@@ -140,6 +169,7 @@ SYNCED_FIELDS = [
     "message_key",
     "message_subjects",
     "actionable_at",
+    "rules_version",
     "link",
     "fingerprint",
     "raw",
@@ -210,6 +240,8 @@ class Touchpoint(models.Model):
 
     class Outcome(models.TextChoices):
         SENT = "sent", "Sent"
+        # Not sent: ends the cadence of this abandonment (the customer's next progress starts
+        # a new one).
         SKIPPED = "skipped", "Skipped"
         # Not a touch: hides the connection from the queue until snoozed_until.
         SNOOZED = "snoozed", "Snoozed"
@@ -230,6 +262,10 @@ class Touchpoint(models.Model):
     automated = models.BooleanField(default=False)
     at = models.DateTimeField()
     snoozed_until = models.DateTimeField(null=True, blank=True)
+    # The abandonment this touch answered, and its idempotency key (connection + abandonment +
+    # touch): the database holds at most one touch per key, however often it is posted.
+    abandoned_at = models.DateTimeField(null=True, blank=True)
+    key = models.CharField(max_length=100, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -286,13 +322,16 @@ class OutgoingHook(models.Model):
     channel = models.CharField(
         max_length=16, choices=Touchpoint.Channel.choices, default=Touchpoint.Channel.EMAIL
     )
-    secret_header = models.CharField(
+    signing_secret = models.CharField(
         max_length=200,
         blank=True,
-        help_text="Sent as X-Leapdash-Secret so the receiver can check the caller.",
+        help_text="Signs each body (X-Leapdash-Signature); never sent itself.",
     )
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_status = models.CharField(max_length=200, blank=True)
+    delivered_count = models.PositiveBigIntegerField(default=0)
+    refused_count = models.PositiveBigIntegerField(default=0)
+    unreachable_count = models.PositiveBigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

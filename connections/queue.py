@@ -10,7 +10,7 @@ from itertools import islice
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,22 +20,24 @@ from leapdash.accounts.roles import dashboard_view, ops_view
 from leapdash.htmx import HtmxHttpRequest
 from links.csvs import csv_response
 
-from .hooks import DueTouch, due_for, due_touches, post_due_touches_task
+from .cadence import HORIZON
+from .due import DueTouch, due_for, due_touches
+from .hooks import post_due_touches_task
 from .messages import message_title
 from .models import Connection, OutgoingHook, Touchpoint
-from .status import CADENCE_END, ErrorCode, label_of
+from .status import ErrorCode, label_of
 
 QUEUE_LIMIT = 300  # shown on the page; the exports and the hook take every due touch
 SNOOZE = timedelta(hours=24)
 CSV_HEADER = [
+    "idempotency_key",
     "refId",
     "customer",
     "email",
     "link_url",
     "touch",
-    "state",
+    "abandoned_at_utc",
     "due_from_utc",
-    "due_by_utc",
     "message_key",
     "subject",
     "body",
@@ -59,8 +61,8 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     more = len(due) > QUEUE_LIMIT
     due = due[:QUEUE_LIMIT]
     groups: dict[str, list[DueTouch]] = {}
-    for d in sorted(due, key=lambda d: (d.touch.due_by or now, d.connection.pk)):
-        groups.setdefault(d.connection.message_key, []).append(d)
+    for d in sorted(due, key=lambda d: (d.touch.due_from or now, d.connection.pk)):
+        groups.setdefault(d.message_key, []).append(d)
     grouped = [
         {"title": group_title(key), "key": key, "items": items}
         for key, items in sorted(groups.items(), key=lambda kv: -len(kv[1]))
@@ -72,7 +74,6 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
         "more": more,
         "limit": QUEUE_LIMIT,
         "per_touch": per_touch,
-        "overdue": sum(1 for d in due if d.overdue),
         "channels": Touchpoint.Channel.choices,
         "hook": OutgoingHook.objects.filter(pk=1).first(),
     }
@@ -83,14 +84,14 @@ def _csv_rows() -> Iterator[list[object]]:
     for d in due_touches(timezone.now()):
         item = d.as_dict()
         yield [
+            item["idempotency_key"],
             item["ref_id"],
             item["customer_name"],
             item["customer_email"],
             item["link_url"],
             item["touch"],
-            item["state"],
+            item["abandoned_at"],
             item["due_from"],
-            item["due_by"],
             item["message_key"],
             item["subject"],
             item["body"],
@@ -123,7 +124,7 @@ def queue_export_json(request: HtmxHttpRequest) -> StreamingHttpResponse:
 @dashboard_view
 @require_POST
 def touch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Mark the due touch sent, skip it, or snooze the connection for a day."""
+    """Mark the due touch sent, skip the customer until they progress, or snooze for a day."""
     now = timezone.now()
     with transaction.atomic():
         # the row lock makes a double click record one touch, not two
@@ -137,30 +138,47 @@ def touch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             channel = Touchpoint.Channel.EMAIL
         expected = request.POST.get("touch", "")
         if due is None or str(due.touch.touch) != expected:
-            note, done = "Already handled (the queue has moved on).", None
+            return _handled(request, c)
         elif action in ("sent", "skip", "snooze"):
             outcome = {
                 "sent": Touchpoint.Outcome.SENT,
                 "skip": Touchpoint.Outcome.SKIPPED,
                 "snooze": Touchpoint.Outcome.SNOOZED,
             }[action]
-            done = Touchpoint.objects.create(
-                connection=c,
-                touch=due.touch.touch or 0,
-                channel=channel,
-                outcome=outcome,
-                message_key=c.message_key,
-                by=request.user if request.user.is_authenticated else None,
-                at=now,
-                snoozed_until=now + SNOOZE if action == "snooze" else None,
-            )
+            try:
+                with transaction.atomic():  # a savepoint: the hook may have sent it
+                    done = Touchpoint.objects.create(
+                        connection=c,
+                        touch=due.touch.touch or 0,
+                        channel=channel,
+                        outcome=outcome,
+                        message_key=due.message_key,
+                        by=request.user if request.user.is_authenticated else None,
+                        at=now,
+                        snoozed_until=now + SNOOZE if action == "snooze" else None,
+                        abandoned_at=due.touch.abandoned_at,
+                        # a snooze is not a touch: it holds no key
+                        key=None if action == "snooze" else due.key,
+                    )
+            except IntegrityError:
+                return _handled(request, c)
             note = {
                 "sent": f"Touch {done.touch} marked sent by {done.get_channel_display().lower()}.",
-                "skip": f"Touch {done.touch} skipped.",
+                "skip": "Skipped: no more touches until the customer progresses.",
                 "snooze": "Snoozed for 24 hours.",
             }[action]
         else:
             return HttpResponse("Unknown action.", status=400)
+    return _done(request, c, note, done)
+
+
+def _handled(request: HtmxHttpRequest, c: Connection) -> HttpResponse:
+    return _done(request, c, "Already handled (the queue has moved on).", None)
+
+
+def _done(
+    request: HtmxHttpRequest, c: Connection, note: str, done: Touchpoint | None
+) -> HttpResponse:
     if request.htmx:
         return render(request, "connections/_due_done.html", {"c": c, "note": note, "done": done})
     messages.success(request, f"{c.ref_id}: {note}")
@@ -172,17 +190,20 @@ class HookForm(forms.ModelForm[OutgoingHook]):
 
     class Meta:
         model = OutgoingHook
-        fields = ["enabled", "url", "channel", "secret_header"]
+        fields = ["enabled", "url", "channel", "signing_secret"]
         # The secret is never written back into the page; left blank, the stored one is kept.
-        widgets = {"secret_header": forms.PasswordInput(render_value=False)}
-        help_texts = {"secret_header": "Leave blank to keep the current secret."}
+        widgets = {"signing_secret": forms.PasswordInput(render_value=False)}
+        help_texts = {
+            "signing_secret": "Signs each body (X-Leapdash-Signature); never sent itself. "
+            "Leave blank to keep the current secret."
+        }
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
         if data.get("enabled") and not data.get("url"):
             self.add_error("url", "An enabled hook needs a URL.")
-        if not data.get("secret_header") and self.instance.pk:
-            data["secret_header"] = self.instance.secret_header
+        if not data.get("signing_secret") and self.instance.pk:
+            data["signing_secret"] = self.instance.signing_secret
         return data
 
 
@@ -200,5 +221,5 @@ def hook_settings(request: HtmxHttpRequest) -> HttpResponse:
             form.save()
             messages.success(request, "Outgoing hook saved.")
             return redirect("connections:hook")
-    context = {"form": form, "hook": hook, "window_days": CADENCE_END.days}
+    context = {"form": form, "hook": hook, "window_days": HORIZON.days}
     return render(request, "connections/hook.html", context)

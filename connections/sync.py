@@ -22,15 +22,24 @@ from typing import TYPE_CHECKING
 import orjson
 from django.db import IntegrityError, transaction
 from django.db import connection as db
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from leapdash import pgcopy
 from leapdash.leap.paging import prefetched
 from leapdash.pgcopy import JsonText, Row
 from leapdash.runs.tracking import SyncCounts, commit_without_waiting_for_disk
-from links.models import Link
+from links.models import Flow, Link
 
 from .models import SYNCED_FIELDS, Connection, UtilityConnection, utility_ids_text
-from .status import NextAction, UtilityStatus, classify
+from .status import (
+    RULES_VERSION,
+    UNKNOWN_CUSTOMER,
+    Customer,
+    NextAction,
+    UtilityStatus,
+    classify,
+)
 
 if TYPE_CHECKING:
     from leapdash.leap.client import LeapClient, Page
@@ -118,8 +127,8 @@ def _write(latest: dict[str, ConnectionRecord], now: datetime, *, new_rows_copie
         changed: list[tuple[ConnectionRecord, Row]] = []
         for ref in refs:
             record = latest[ref]
-            action = classify(record, now)
-            link_id = links.get(ref)
+            link_id, customer = links.get(ref, _NO_LINK)
+            action = classify(record, now, customer)
             fingerprint, raw = record_fingerprint(record, action, link_id)
             if stored.get(ref) == fingerprint:
                 tally.unchanged += 1
@@ -139,31 +148,75 @@ def _write(latest: dict[str, ConnectionRecord], now: datetime, *, new_rows_copie
             _copy_rows(changed)
         else:
             _copy_new_rows(changed)
+        opened = [row["link_id"] for _, row in changed if row["link_id"] is not None]
+        if opened:
+            mark_links_opened(opened)
     return tally
 
 
-def _stored_and_links(refs: list[str]) -> tuple[dict[str, str], dict[str, int]]:
-    """The stored fingerprint and the link of each refId that has one (one query on
-    PostgreSQL). With the same refId in two orgs, the oldest link wins."""
-    if db.vendor != "postgresql":
-        stored = Connection.objects.filter(ref_id__in=refs).values_list("ref_id", "fingerprint")
-        links = Link.objects.filter(ref_id__in=refs).order_by("ref_id", "-pk")
-        return dict(stored), dict(links.values_list("ref_id", "pk"))
-    with db.cursor() as cursor:
-        cursor.execute(_STORED_AND_LINKS, [refs])
-        rows = cursor.fetchall()
-    return (
-        {ref: fingerprint for ref, fingerprint, _ in rows if fingerprint is not None},
-        {ref: link for ref, _, link in rows if link is not None},
+_NO_LINK: tuple[int | None, Customer] = (None, UNKNOWN_CUSTOMER)
+
+
+def mark_links_opened(link_ids: list[int]) -> int:
+    """A link is opened when Leap's Connect data first shows its refId (a Connect entry exists
+    only once the customer opened the link): from when the connection started."""
+    connection = Connection.objects.filter(ref_id=OuterRef("ref_id"))
+    return Link.objects.filter(pk__in=link_ids, first_opened_at__isnull=True).update(
+        first_opened_at=Coalesce(
+            Subquery(connection.values("started_at")[:1]),
+            Subquery(connection.values("first_synced_at")[:1]),
+        )
     )
 
 
-# Correlated subqueries, so each refId is two index lookups whatever the table sizes.
+def _stored_and_links(
+    refs: list[str],
+) -> tuple[dict[str, str], dict[str, tuple[int | None, Customer]]]:
+    """The stored fingerprint of each refId, and its link with what that says of the customer
+    (the link's type, else its flow's; the flow's follow-up choice). One query on PostgreSQL.
+    With the same refId in two orgs, the oldest link wins."""
+    if db.vendor != "postgresql":
+        stored = Connection.objects.filter(ref_id__in=refs).values_list("ref_id", "fingerprint")
+        rows = (
+            Link.objects.filter(ref_id__in=refs)
+            .order_by("ref_id", "-pk")
+            .values_list(
+                "ref_id",
+                "pk",
+                "customer_type",
+                "flow__customer_type",
+                "flow__follow_up_other_utility",
+            )
+        )
+        links: dict[str, tuple[int | None, Customer]] = {
+            ref: (pk, _customer(t, ft, f)) for ref, pk, t, ft, f in rows
+        }
+        return dict(stored), links
+    with db.cursor() as cursor:
+        cursor.execute(_STORED_AND_LINKS, [refs])
+        found = cursor.fetchall()
+    return (
+        {ref: fingerprint for ref, fingerprint, *_ in found if fingerprint is not None},
+        {ref: (link, _customer(t, ft, f)) for ref, _, link, t, ft, f in found if link is not None},
+    )
+
+
+def _customer(link_type: str | None, flow_type: str | None, follow_up: bool | None) -> Customer:
+    return Customer(type=link_type or flow_type or "", follow_up_other_utility=bool(follow_up))
+
+
+# Correlated subqueries and one lateral lookup, so each refId is a few index probes whatever
+# the table sizes.
 _STORED_AND_LINKS = f"""
     SELECT ref.ref_id,
         (SELECT c.fingerprint FROM {Connection._meta.db_table} c WHERE c.ref_id = ref.ref_id),
-        (SELECT min(l.id) FROM {Link._meta.db_table} l WHERE l.ref_id = ref.ref_id)
+        l.id, l.customer_type, f.customer_type, f.follow_up_other_utility
     FROM unnest(%s::text[]) AS ref(ref_id)
+    LEFT JOIN LATERAL (
+        SELECT id, customer_type, flow_id FROM {Link._meta.db_table} l
+        WHERE l.ref_id = ref.ref_id ORDER BY l.id LIMIT 1
+    ) l ON true
+    LEFT JOIN {Flow._meta.db_table} f ON f.id = l.flow_id
 """
 
 
@@ -232,8 +285,8 @@ def record_fingerprint(
         action.actionable_at,
         action.subjects,
     ]
-    # the JSON of [raw, verdict, link_id], byte for byte: stored fingerprints stay valid
-    text = f"[{raw},{_to_json(verdict)},{_to_json(link_id)}]"
+    # the rules' version too: a connection classified by older rules is written again
+    text = f"[{raw},{_to_json(verdict)},{_to_json(link_id)},{RULES_VERSION}]"
     return hashlib.sha256(text.encode()).hexdigest(), JsonText(raw)
 
 
@@ -265,6 +318,7 @@ def _connection_row(
         message_key=action.message_key,
         message_subjects=list(action.subjects),
         actionable_at=action.actionable_at,
+        rules_version=RULES_VERSION,
         link_id=link_id,
         fingerprint=fingerprint,
         raw=raw,

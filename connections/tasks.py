@@ -10,6 +10,7 @@ from leapdash.leap.client import LeapClient
 from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import tracked_run
 
+from .reclassify import reclassify, reclassify_due
 from .sync import sync_connections
 
 
@@ -32,6 +33,8 @@ def sync_connections_task(full: bool = False, trigger: str = "beat") -> None:
                 resume_token=run.resume_token or None,
                 on_page=run.page_done,
             )
+        # verdicts that changed with the clock, a new link or flow setting, or the rules
+        reclassify_due(run.started_at)
 
 
 @shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True, time_limit=10 * 60)
@@ -44,3 +47,9 @@ def refresh_connections_task(ref_ids: list[str]) -> None:
     """
     with LeapClient.from_settings() as client:
         sync_connections(client=client, since=None, now=timezone.now(), ref_ids=ref_ids)
+
+
+@shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True, time_limit=10 * 60)
+def reclassify_connections_task(ref_ids: list[str]) -> None:
+    """Classify these refIds again from their stored records (a link or a flow changed)."""
+    reclassify(ref_ids, now=timezone.now())

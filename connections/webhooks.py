@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import json
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
@@ -19,14 +20,15 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from leapdash.leap.records.base import holds_unstorable
+from links.models import Link
 
-from .models import WebhookEvent
+from .cadence import AUTHORIZATION_EVENT, SESSION_EVENT, after_event
+from .models import Connection, WebhookEvent
+from .status import QUIET_PERIOD, RULES_VERSION, Action, ConnectionStatus
 from .tasks import refresh_connections_task
 
 SECRET_HEADER = "X-Leapdash-Webhook-Secret"
-RESYNC_EVENTS = frozenset(
-    {WebhookEvent.EventType.SESSION_UPDATED, WebhookEvent.EventType.AUTHORIZATION_UPDATED}
-)
+RESYNC_EVENTS = frozenset({SESSION_EVENT, AUTHORIZATION_EVENT})
 MAX_REF_ID = 255
 
 
@@ -80,7 +82,53 @@ def leap_webhook(request: HttpRequest) -> HttpResponse:
             },
         )
         if created and resync:
+            status = payload.get("status")
+            note_session(ref_id, event_type, status if isinstance(status, str) else "", now)
             transaction.on_commit(lambda: refresh_connections_task.delay([ref_id]))
     # Unknown event types are kept for ops but trigger nothing; meter.created waits for the
     # meters app. Any 2xx tells Leap to stop redelivering.
     return JsonResponse({"stored": created}, status=200 if not created else 202)
+
+
+def note_session(ref_id: str, event_type: str, status: str, now: datetime) -> None:
+    """Keep what the webhooks say of the customer's session on the connection, from the first
+    receipt of each event: the re-engagement cadence counts from it. A refId that has a link of
+    ours but no connection yet (Leap's Connect data follows within the hour) gets a placeholder
+    connection, so the first touch need not wait for it."""
+    connection = Connection.objects.select_for_update().filter(ref_id=ref_id).first()
+    if connection is None:
+        connection = _placeholder(ref_id, now)
+        if connection is None:
+            return
+    state = after_event(connection.webhook_state, event_type, status)
+    if status == "UPDATED" and state == connection.webhook_state:
+        return  # accompanies another event: not news
+    connection.webhook_state, connection.webhook_at = state, now
+    connection.save(update_fields=["webhook_state", "webhook_at"])
+
+
+def _placeholder(ref_id: str, now: datetime) -> Connection | None:
+    link = Link.objects.filter(ref_id=ref_id).select_related("flow").order_by("pk").first()
+    if link is None:
+        return None  # not ours, or not yet: the Connect sync brings it
+    Link.objects.filter(pk=link.pk, first_opened_at__isnull=True).update(first_opened_at=now)
+    region = link.flow.region if link.flow else ""
+    connection, _ = Connection.objects.get_or_create(
+        ref_id=ref_id,
+        defaults={
+            "leap_id": "",
+            "transmission_region": region,
+            "last_interaction_at": now,
+            "status": ConnectionStatus.NOT_STARTED,
+            "next_action": Action.IN_PROGRESS,
+            "next_action_reason": "Seen by Leap's webhook; Connect data follows within the hour",
+            "rules_version": RULES_VERSION,
+            "message_key": "finish_connecting",
+            "actionable_at": now + QUIET_PERIOD,
+            "link": link,
+            "fingerprint": "",
+            "first_synced_at": now,
+            "last_synced_at": now,
+        },
+    )
+    return connection

@@ -211,7 +211,22 @@ LEAP_WEBHOOK_SECRET = env.str("LEAP_WEBHOOK_SECRET", default="")
 LEAP_SYNC_INTERVAL_MINUTES = env.int("LEAP_SYNC_INTERVAL_MINUTES", default=60)
 if LEAP_SYNC_INTERVAL_MINUTES < 60:
     raise ImproperlyConfigured("LEAP_SYNC_INTERVAL_MINUTES must be at least 60 (Leap's refresh).")
-METERS_OVERDUE_HOURS = env.int("METERS_OVERDUE_HOURS", default=24)
+# Leap creates meters about a day after COMPLETED, "at times significantly longer".
+METERS_OVERDUE_HOURS = env.int("METERS_OVERDUE_HOURS", default=72)
+
+# --- Re-engagement cadence (connections/cadence.py) -----------------------------------------
+# No touch within this many hours of the previous touch to the same customer, whatever else.
+REENGAGE_MIN_GAP_HOURS = env.int("REENGAGE_MIN_GAP_HOURS", default=20)
+# Automated touches go out between these local hours (start inclusive, end exclusive, 0-23) in the
+# customer's region's time zone.
+REENGAGE_DAY_STARTS = env.int("REENGAGE_DAY_STARTS", default=8)
+REENGAGE_DAY_ENDS = env.int("REENGAGE_DAY_ENDS", default=20)
+if not 0 <= REENGAGE_DAY_STARTS < REENGAGE_DAY_ENDS <= 23:
+    raise ImproperlyConfigured("REENGAGE_DAY_STARTS must be before REENGAGE_DAY_ENDS (hours 0-23).")
+REENGAGE_TIME_ZONES = env.dict(
+    "REENGAGE_TIME_ZONES", default={"CAISO": "America/Los_Angeles", "NYISO": "America/New_York"}
+)
+REENGAGE_DEFAULT_TIME_ZONE = env.str("REENGAGE_DEFAULT_TIME_ZONE", default="America/Los_Angeles")
 # Local stand-in for Leap (demo, development, tests); never on against real customers.
 LEAP_SANDBOX_API_KEY = env.str("LEAP_SANDBOX_API_KEY", default="")
 LEAP_SANDBOX_REFRESH_SECONDS = env.int("LEAP_SANDBOX_REFRESH_SECONDS", default=3600)

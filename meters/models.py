@@ -30,6 +30,8 @@ class Meter(models.Model):
     global_enrollment_status = models.CharField("enrollment status", max_length=32, blank=True)
     has_required_actions = models.BooleanField("partner action required", default=False)
     required_action_codes = models.JSONField(default=list, blank=True)
+    # A partner action of type IS_AUTHORIZED: the customer must authorize data sharing again.
+    needs_reauthorization = models.BooleanField(default=False)
     created_at = models.DateTimeField(help_text="When Leap created the meter.")
     last_modified_at = models.DateTimeField(null=True, blank=True)
     unknown_values = models.JSONField(default=list, blank=True)
@@ -122,6 +124,7 @@ class Enrollment(models.Model):
     # what the meter table filters on, copied onto Meter by the sync
     partner_action_codes = models.JSONField(default=list, blank=True)
     has_partner_actions = models.BooleanField(default=False)
+    needs_reauthorization = models.BooleanField(default=False)
     is_archived = models.BooleanField(default=False)
     last_modified_at = models.DateTimeField(null=True, blank=True)
     unknown_values = models.JSONField(default=list, blank=True)
@@ -144,6 +147,7 @@ ENROLLMENT_SYNCED_FIELDS = [
     "leap_actions",
     "partner_action_codes",
     "has_partner_actions",
+    "needs_reauthorization",
     "is_archived",
     "last_modified_at",
     "unknown_values",
@@ -276,7 +280,7 @@ REASONS = {
     ),
     Category.OVERDUE: (
         "The connection completed over {hours} hours ago and no meter has arrived.",
-        "Ask Leap support why the meters are missing.",
+        "{overdue_fix}",
     ),
     Category.WAITING: (
         "The connection completed; Leap creates meters about a day later.",
@@ -295,10 +299,13 @@ REASONS = {
 
 def wording(result: ReconciliationResult) -> tuple[str, str]:
     """(reason, suggested fix) of a finding, in the words the reconciliation page shows."""
+    from .arrival import OVERDUE_CHECK  # the rule's owner imports these models
+
     reason, fix = REASONS[Category(result.category)]
     fewer = (result.found_meters or 0) < (result.expected_meters or 0)
     facts = {
         "hours": f"{settings.METERS_OVERDUE_HOURS:g}",
+        "overdue_fix": OVERDUE_CHECK,
         "status": result.connection_status or "link never opened",
         "expected": result.expected_meters,
         "found": result.found_meters,

@@ -35,6 +35,7 @@ from django.utils import timezone
 from connections.models import Connection
 from connections.status import ConnectionStatus
 
+from .arrival import overdue_cutoff
 from .models import (
     Category,
     Meter,
@@ -150,7 +151,7 @@ def _record_statement(
     correlated subqueries on purpose: an index probe for each of the few records that need
     one, where a join would hash every connection and every connection reference."""
     t = _tables()
-    cutoff = connection.ops.adapt_datetimefield_value(now - overdue_after)
+    cutoff = connection.ops.adapt_datetimefield_value(overdue_cutoff(now, overdue_after))
     completed = ConnectionStatus.COMPLETED
     status = f"(SELECT c.status FROM {t['c']} c WHERE c.ref_id = x.reference)"
     overdue = f"""(SELECT c.last_interaction_at FROM {t["c"]} c

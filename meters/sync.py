@@ -7,11 +7,7 @@ kept and flagged, never deleted.
 
 After the listings, completed connections still waiting for meters are looked up by their refId
 (Leap's advice: connection_reference_ids with created_after_date_time = the last interaction),
-and their next action is moved with set-based UPDATEs: METERS_ARRIVED once a meter carries the
-refId, METERS_OVERDUE after settings.METERS_OVERDUE_HOURS without one. These UPDATEs write the
-connections app's next_action columns from here on purpose: the connections sync classifies a
-COMPLETED connection as WAIT_FOR_METERS and only rewrites a row whose Leap record changed, so
-the verdict set here stands until then, and the next meters sync sets it again.
+and their next action is moved by meters.arrival, the one owner of that rule.
 """
 
 from __future__ import annotations
@@ -27,9 +23,10 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 
 from connections.models import Connection
-from connections.status import Action, ConnectionStatus
+from connections.status import ConnectionStatus
 from leapdash.runs.tracking import SyncCounts
 
+from .arrival import AWAITING, update_connection_actions
 from .models import (
     ENROLLMENT_SYNCED_FIELDS,
     SYNCED_FIELDS,
@@ -45,8 +42,8 @@ if TYPE_CHECKING:
 OnPage = Callable[[SyncCounts, str | None], None]
 PAGE_SIZE = 500
 LOOKUP_BATCH = 100  # Leap's limit on connection_reference_ids per search
-# Connections whose meters we still expect: the targeted lookup asks Leap about these.
-AWAITING = (Action.WAIT_FOR_METERS, Action.METERS_OVERDUE)
+# Leap's partner action type that asks the end customer to authorize data sharing again.
+REAUTHORIZATION_ACTION = "IS_AUTHORIZED"
 
 
 def _no_progress(counts: SyncCounts, next_token: str | None) -> None:
@@ -119,38 +116,6 @@ def _batches(
             batch = []
     if batch:
         yield batch
-
-
-def update_connection_actions(*, now: datetime, overdue_after: timedelta) -> tuple[int, int]:
-    """Completed connections: METERS_ARRIVED once a meter carries their refId, METERS_OVERDUE
-    when none came within `overdue_after` of the last interaction. Two UPDATEs in all."""
-    has_meter = Exists(MeterConnectionReference.objects.filter(ref_id=OuterRef("ref_id"))) | Exists(
-        Meter.objects.filter(partner_reference=OuterRef("ref_id"))
-    )
-    completed = Connection.objects.filter(status=ConnectionStatus.COMPLETED)
-    arrived = (
-        completed.filter(next_action__in=AWAITING)
-        .filter(has_meter)
-        .update(
-            next_action=Action.METERS_ARRIVED,
-            next_action_reason="Leap created the meters for this refId.",
-        )
-    )
-    hours = overdue_after.total_seconds() / 3600
-    overdue = (
-        completed.filter(
-            next_action=Action.WAIT_FOR_METERS, last_interaction_at__lte=now - overdue_after
-        )
-        .exclude(has_meter)
-        .update(
-            next_action=Action.METERS_OVERDUE,
-            next_action_reason=(
-                f"Completed over {hours:g} hours ago and Leap has created no meters yet: "
-                "ask Leap support."
-            ),
-        )
-    )
-    return arrived, overdue
 
 
 def _changed(
@@ -275,6 +240,9 @@ def _enrollment_row(record: EnrollmentRecord, fingerprint: str, now: datetime) -
         leap_actions=[_jsonable(asdict(a)) for a in record.leap_actions],
         partner_action_codes=sorted({a.code for a in record.partner_actions}),
         has_partner_actions=bool(record.partner_actions),
+        needs_reauthorization=any(
+            a.action_type == REAUTHORIZATION_ACTION for a in record.partner_actions
+        ),
         is_archived=record.is_archived,
         last_modified_at=record.last_modified_at,
         unknown_values=list(record.unknown_values),
@@ -295,6 +263,7 @@ def _copy_enrollment_summary(meter_ids: list[str]) -> None:
         global_enrollment_status=Subquery(enrollment.values("global_status")[:1]),
         required_action_codes=Subquery(enrollment.values("partner_action_codes")[:1]),
         has_required_actions=Subquery(enrollment.values("has_partner_actions")[:1]),
+        needs_reauthorization=Subquery(enrollment.values("needs_reauthorization")[:1]),
     )
 
 

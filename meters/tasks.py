@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
@@ -12,12 +10,9 @@ from leapdash.leap.client import LeapClient
 from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import tracked_run
 
+from .arrival import overdue_after
 from .reconcile import reconcile
 from .sync import refetch_meters, sync_meters
-
-
-def overdue_after() -> timedelta:
-    return timedelta(hours=settings.METERS_OVERDUE_HOURS)
 
 
 @shared_task(

@@ -21,6 +21,7 @@ from leapdash.leap.client import LeapClient
 from links.csvs import csv_response
 
 from . import fixes
+from .arrival import overdue_after
 from .filters import MeterFilter
 from .models import (
     Category,
@@ -31,7 +32,6 @@ from .models import (
     ReferenceChange,
 )
 from .reconcile import as_matched, matched_meters
-from .tasks import overdue_after
 
 PAGE_SIZE = 50
 EXPORT_HEADER = [

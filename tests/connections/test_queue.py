@@ -3,55 +3,85 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-import requests
+import time_machine
+from django.core.cache import cache
 from django.utils import timezone
 
-from connections.hooks import due_touches, post_due_touches_task
+from connections.due import due_touches
+from connections.hooks import LOCK_KEY, HookUnavailable, post_due_touches_task
 from connections.models import Connection, OutgoingHook, Touchpoint
 from connections.sync import write_page
 from leapdash.runs.tracking import SyncCounts
-from links.models import Link
+from links.models import Flow, Link
 from tests.sandbox.receiver import Receiver
 
-from .builders import PGE, conn, page_of, util
+from .builders import PGE, SCE, conn, page_of, util
 
 pytestmark = pytest.mark.django_db
+
+# 12:00 in Los Angeles: inside the customers' allowed hours
+NOON = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
+H = timedelta(hours=1)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOON, tick=False):
+        yield
 
 
 def _store(*records):
     write_page(page_of(list(records)), now=timezone.now(), counts=SyncCounts())
 
 
+def _link(ref, name="", **extra):
+    return Link.objects.create(
+        org_name="acme", ref_id=ref, customer_name=name, url=f"https://l.example/{ref}", **extra
+    )
+
+
+def _touch(c, n, at, abandoned_at):
+    key = f"manual-{c.pk}-{n}"
+    Touchpoint.objects.create(connection=c, touch=n, at=at, abandoned_at=abandoned_at, key=key)
+
+
 @pytest.fixture
 def due():
-    """One connection due for each touch, one scheduled, one finished, one back to marketing."""
+    """One connection due for each touch, and one of each kind that owes the customer nothing."""
     now = timezone.now()
+    flow = Flow.objects.create(org_name="acme", title="home", customer_type="residential")
     for ref, name in [("t1", "Ana <i>"), ("t2", "Ben"), ("t3", "Cy")]:
-        Link.objects.create(
-            org_name="acme", ref_id=ref, customer_name=name, url=f"https://l.example/{ref}"
-        )
+        _link(ref, name)
+    _link("opted", "Di", do_not_contact=True)
+    _link("parked", "Ed", flow=flow, customer_type="residential")
+    a1, a2, a3 = now - 2 * H, now - 26 * H, now - 73 * H
     _store(
-        conn("NOT_STARTED", ref_id="t1", last=now - timedelta(minutes=30)),
-        conn("ERROR", util(PGE, "ERROR", "BAD_LOGIN"), ref_id="t2", last=now - timedelta(hours=5)),
-        conn("NOT_STARTED", ref_id="t3", last=now - timedelta(days=2)),
+        conn("NOT_STARTED", ref_id="t1", last=a1),
+        conn("ERROR", util(PGE, "ERROR", "BAD_LOGIN", at=a2), ref_id="t2", last=a2),
+        conn("NOT_STARTED", ref_id="t3", last=a3),
         conn("NOT_STARTED", ref_id="soon", last=now - timedelta(minutes=1)),
-        conn("COMPLETED", util(PGE), ref_id="done", last=now - timedelta(hours=2)),
-        conn("NOT_STARTED", ref_id="old", last=now - timedelta(days=4)),
+        conn("COMPLETED", util(PGE), ref_id="done", last=now - 2 * H),
+        conn("NOT_STARTED", ref_id="old", last=now - timedelta(days=8)),
+        conn("NOT_STARTED", ref_id="opted", last=a1),
+        conn("PARTIAL", util(PGE, "NOT_CONNECTED"), util(SCE, required=False), ref_id="parked"),
+        conn("ERROR", util(PGE, "ERROR", "PENDING_MANUAL_REVIEW"), ref_id="pmr", last=a1),
     )
     t2, t3 = Connection.objects.get(ref_id="t2"), Connection.objects.get(ref_id="t3")
-    Touchpoint.objects.create(connection=t2, touch=1, at=now - timedelta(hours=4))
-    for i in (1, 2):
-        Touchpoint.objects.create(connection=t3, touch=i, at=now - timedelta(days=1, hours=i))
+    _touch(t2, 1, a2 + H, a2)
+    _touch(t3, 1, a3 + H, a3)
+    _touch(t3, 2, a3 + 24 * H, a3)
     return {c.ref_id: c for c in Connection.objects.all()}
 
 
 def _due_refs(page: str) -> set[str]:
-    refs = {"t1", "t2", "t3", "soon", "done", "old"}
+    refs = {"t1", "t2", "t3", "soon", "done", "old", "opted", "parked", "pmr"}
     return {r for r in refs if f'data-ref-id="{r}"' in page}
 
 
@@ -80,14 +110,19 @@ def test_mark_sent_records_a_touchpoint_once(pm_client, pm_user, due):
     assert "t1" not in _due_refs(pm_client.get("/connections/queue/").content.decode())
 
 
-def test_skip_counts_as_the_touch_and_snooze_hides_for_a_day(pm_client, due):
+def test_skip_ends_the_cadence_and_snooze_hides_for_a_day(pm_client, due):
     pm_client.post(f"/connections/{due['t2'].pk}/touch/", {"action": "skip", "touch": "2"})
     pm_client.post(f"/connections/{due['t3'].pk}/touch/", {"action": "snooze", "touch": "3"})
     assert _due_refs(pm_client.get("/connections/queue/").content.decode()) == {"t1"}
     snooze = Touchpoint.objects.get(connection=due["t3"], outcome="snoozed")
     assert snooze.snoozed_until is not None
     assert snooze.snoozed_until - snooze.at == timedelta(hours=24)
+    assert snooze.key is None  # a snooze is not a touch
     assert Touchpoint.objects.get(connection=due["t2"], touch=2).outcome == "skipped"
+    with time_machine.travel(NOON + 25 * H, tick=False):
+        later = _due_refs(pm_client.get("/connections/queue/").content.decode())
+    assert "t3" in later  # the snooze is over
+    assert "t2" not in later  # skipped: nothing until the customer progresses
 
 
 def test_an_unknown_action_is_refused(pm_client, due):
@@ -120,40 +155,77 @@ def _bodies(receiver: Receiver) -> list[dict]:
     return [r["body"] for r in receiver.requests]
 
 
-def test_the_hook_posts_touches_past_the_quiet_hour_and_records_them(due, receiver):
+def _verify(secret: str, request: dict) -> bool:
+    """What a receiver does with X-Leapdash-Signature (README shows the same steps)."""
+    fields = dict(
+        part.split("=", 1) for part in request["headers"]["X-Leapdash-Signature"].split(",")
+    )
+    signed = fields["t"].encode() + b"." + request["raw"]
+    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, fields["v1"])
+
+
+def test_the_hook_posts_each_due_touch_once_signed_with_its_key(due, receiver):
     OutgoingHook.objects.create(
-        pk=1, url=receiver.url, enabled=True, channel="sms", secret_header="s3"
+        pk=1, url=receiver.url, enabled=True, channel="sms", signing_secret="s3"
     )
     post_due_touches_task.apply()
-    assert len(receiver.requests) == 1
-    posted = {t["ref_id"] for t in _bodies(receiver)[0]["touches"]}
-    assert posted == {"t2", "t3"}  # t1 is still inside Leap's quiet hour
-    assert [r["headers"].get("X-Leapdash-Secret", "") for r in receiver.requests] == ["s3"]
+    bodies = _bodies(receiver)
+    assert sorted(b["ref_id"] for b in bodies) == ["t1", "t2", "t3"]
+    for request in receiver.requests:
+        assert request["headers"]["Idempotency-Key"] == request["body"]["idempotency_key"]
+        assert _verify("s3", request)
+        assert not _verify("other", request)
+        assert "s3" not in json.dumps(request["headers"])  # the secret itself never travels
     automated = Touchpoint.objects.filter(automated=True)
-    assert {t.connection.ref_id for t in automated} == {"t2", "t3"}
+    assert {t.key for t in automated} == {b["idempotency_key"] for b in bodies}
     assert {t.channel for t in automated} == {"sms"}
+    assert OutgoingHook.load().delivered_count == 3
     post_due_touches_task.apply()
-    assert len(receiver.requests) == 1  # nothing left to post
+    assert len(receiver.requests) == 3  # nothing left to post
 
 
-def test_a_failing_hook_raises_for_a_bounded_retry_and_records_nothing(due, receiver):
+def test_a_failing_hook_stops_raises_for_a_retry_and_the_retry_sends_the_same_key(due, receiver):
     receiver.statuses = [503]
     OutgoingHook.objects.create(pk=1, url=receiver.url, enabled=True)
-    with pytest.raises(requests.HTTPError):
+    with pytest.raises(HookUnavailable):
         post_due_touches_task.run()  # called directly, autoretry re-raises instead of queueing
     assert len(receiver.requests) == 1
     assert not Touchpoint.objects.filter(automated=True).exists()
-    assert OutgoingHook.load().last_status == "HTTP 503"
+    hook = OutgoingHook.load()
+    assert (hook.last_status, hook.unreachable_count) == ("unreachable (HTTP 503)", 1)
     assert post_due_touches_task.max_retries == 5
-    assert requests.RequestException in post_due_touches_task.autoretry_for  # type: ignore[attr-defined]
+    first_key = receiver.requests[0]["body"]["idempotency_key"]
+    post_due_touches_task.run()
+    assert receiver.requests[1]["body"]["idempotency_key"] == first_key
+    assert Touchpoint.objects.filter(automated=True).count() == 3
 
 
-def test_a_hook_refusing_with_a_4xx_is_not_retried(due, receiver):
-    receiver.statuses = [400]
+def test_a_hook_refusing_with_a_4xx_or_a_redirect_records_nothing(due, receiver):
+    receiver.statuses = [400, 307]
     OutgoingHook.objects.create(pk=1, url=receiver.url, enabled=True)
     post_due_touches_task.run()
-    assert len(receiver.requests) == 1
-    assert not Touchpoint.objects.filter(automated=True).exists()
+    assert len(receiver.requests) == 3  # no redirect followed
+    assert Touchpoint.objects.filter(automated=True).count() == 1
+    assert OutgoingHook.load().refused_count == 2
+
+
+def test_a_touch_already_recorded_is_not_posted_and_one_run_posts_at_a_time(due, receiver):
+    OutgoingHook.objects.create(pk=1, url=receiver.url, enabled=True)
+    cache.add(LOCK_KEY, 1, 60)  # another run is posting
+    post_due_touches_task.run()
+    assert receiver.requests == []
+    cache.delete(LOCK_KEY)
+    [t1] = [d for d in due_touches(timezone.now()) if d.connection.ref_id == "t1"]
+    Touchpoint.objects.create(
+        connection=t1.connection,
+        touch=1,
+        at=timezone.now(),
+        abandoned_at=t1.touch.abandoned_at,
+        key=t1.key,
+    )  # a person marked it sent meanwhile
+    post_due_touches_task.run()
+    assert sorted(b["ref_id"] for b in _bodies(receiver)) == ["t2", "t3"]
 
 
 def test_a_disabled_hook_posts_nothing(due, receiver):
@@ -188,7 +260,7 @@ def test_the_queue_groups_by_message_under_a_generic_heading(pm_client, due):
 
 def test_the_hook_secret_is_never_written_into_the_page_and_a_blank_keeps_it(ops_client):
     OutgoingHook.objects.create(
-        pk=1, url="https://hooks.example.com/x", secret_header="s3cr3t-value"
+        pk=1, url="https://hooks.example.com/x", signing_secret="s3cr3t-value"
     )
     page = ops_client.get("/connections/hook/").content.decode()
     assert "s3cr3t-value" not in page
@@ -198,12 +270,12 @@ def test_the_hook_secret_is_never_written_into_the_page_and_a_blank_keeps_it(ops
             "enabled": "on",
             "url": "https://hooks.example.com/y",
             "channel": "email",
-            "secret_header": "",
+            "signing_secret": "",
         },
     )
     assert response.status_code == 302
     hook = OutgoingHook.objects.get(pk=1)
-    assert (hook.url, hook.secret_header) == ("https://hooks.example.com/y", "s3cr3t-value")
+    assert (hook.url, hook.signing_secret) == ("https://hooks.example.com/y", "s3cr3t-value")
 
 
 @pytest.mark.parametrize("rows", [1, 30])
@@ -215,6 +287,6 @@ def test_working_out_due_touches_takes_the_same_queries_for_1_and_30_connections
     _store(
         *(conn("NOT_STARTED", ref_id=f"n{i}", last=now - timedelta(hours=5)) for i in range(rows))
     )
-    with django_assert_num_queries(2):  # the candidates, their recent touches
+    with django_assert_num_queries(2):  # the candidates with links and flows, recent touches
         due = list(due_touches(now))
     assert len(due) == rows

@@ -6,21 +6,20 @@ from datetime import timedelta
 
 import pytest
 
+from connections.actors import Actor, error_actor
 from connections.status import (
     MESSAGES,
     Action,
-    CadenceState,
+    Customer,
     ErrorCode,
     badge_class,
     classify,
     error_message_key,
     label_of,
-    meters_action,
-    next_touch,
     render_message,
 )
 
-from .builders import CONED, FRESH, NOW, PGE, SCE, SDGE, STALE, conn, util
+from .builders import CONED, FRESH, NOW, PGE, SCE, SDGE, conn, util
 
 A = Action
 PRA = "Prohibited Resources Attestation"
@@ -123,9 +122,10 @@ CASES = [
         (SDGE,),
     ),
     (
-        "other-utility-connected-fresh-is-in-progress",
+        # parking asks nothing of the customer: it shows at once, quiet hour or not
+        "other-utility-connected-fresh-is-parked-at-once",
         conn("PARTIAL", util(SDGE, "NOT_CONNECTED"), util(SCE, required=False), last=FRESH),
-        A.IN_PROGRESS,
+        A.OTHER_UTILITY_CONNECTED,
         "other_utility_connected",
         (SDGE,),
     ),
@@ -321,10 +321,11 @@ def test_unknown_codes_are_named_raw_in_the_reason():
 
 def test_a_partner_may_choose_to_follow_up_another_utility_connection():
     record = conn("PARTIAL", util(SDGE, "ERROR", "BAD_LOGIN"), util(SCE, required=False))
-    action = classify(record, NOW, follow_up_other_utility=True)
+    follow_up = Customer("residential", follow_up_other_utility=True)
+    action = classify(record, NOW, follow_up)
     assert (action.kind, action.message_key) == (Action.TAILORED_MESSAGE, "error.BAD_LOGIN")
     plain = conn("PARTIAL", util(SDGE, "NOT_CONNECTED"), util(SCE, required=False))
-    assert classify(plain, NOW, follow_up_other_utility=True).kind == Action.RESEND_LINK
+    assert classify(plain, NOW, follow_up).kind == Action.RESEND_LINK
 
 
 def test_commercial_error_reason_names_the_other_missing_utilities():
@@ -332,8 +333,10 @@ def test_commercial_error_reason_names_the_other_missing_utilities():
     assert "also missing: " + PGE in classify(record, NOW).reason
 
 
-@pytest.mark.parametrize("code", ErrorCode.values)
-def test_every_known_error_code_has_its_own_message(code):
+@pytest.mark.parametrize(
+    "code", [c for c in ErrorCode.values if error_actor(c) != Actor.NOBODY_YET]
+)
+def test_every_error_code_the_customer_acts_on_has_its_own_message(code):
     assert error_message_key(code) == f"error.{code}"
     assert error_message_key("NOT_A_CODE") == "error.generic"
 
@@ -370,44 +373,3 @@ def test_badges_and_labels_handle_unknown_values():
     assert label_of(ErrorCode, "BAD_LOGIN") == "Wrong utility login"
     assert label_of(ErrorCode, "SOLAR_FLARE") == "SOLAR_FLARE"
     assert label_of(ErrorCode, None) == "—"
-
-
-def test_meters_overdue_after_the_configured_delay():
-    done = NOW - timedelta(hours=25)
-    day = timedelta(hours=24)
-    assert meters_action(done, NOW, meters_found=True, overdue_after=day) == Action.METERS_ARRIVED
-    assert meters_action(done, NOW, meters_found=False, overdue_after=day) == Action.METERS_OVERDUE
-    recent = NOW - timedelta(hours=2)
-    assert (
-        meters_action(recent, NOW, meters_found=False, overdue_after=day) == Action.WAIT_FOR_METERS
-    )
-
-
-CADENCE_CASES = [
-    # (minutes since the last interaction, touches made (minutes after it), state, touch)
-    (2, [], CadenceState.SCHEDULED, 1),
-    (5, [], CadenceState.DUE, 1),
-    (60, [], CadenceState.DUE, 1),
-    (61, [], CadenceState.OVERDUE, 1),
-    (30, [10], CadenceState.SCHEDULED, 2),
-    (90, [10], CadenceState.DUE, 2),
-    (25 * 60, [10], CadenceState.OVERDUE, 2),
-    (25 * 60, [10, 120], CadenceState.DUE, 3),
-    (2 * 24 * 60, [10, 120], CadenceState.DUE, 3),
-    (2 * 24 * 60, [10, 120, 2000], CadenceState.MARKETING, None),
-    (3 * 24 * 60 + 1, [], CadenceState.MARKETING, None),
-    (30, [-60, -30], CadenceState.DUE, 1),  # touches before a new interaction do not count
-]
-
-
-@pytest.mark.parametrize(("minutes", "touches", "state", "touch"), CADENCE_CASES)
-def test_re_engagement_cadence(minutes, touches, state, touch):
-    now = STALE + timedelta(minutes=minutes)
-    result = next_touch(STALE, [STALE + timedelta(minutes=m) for m in touches], now)
-    assert (result.state, result.touch) == (state, touch)
-
-
-def test_the_first_touch_window_is_five_minutes_to_an_hour():
-    result = next_touch(STALE, [], STALE)
-    assert result.due_from == STALE + timedelta(minutes=5)
-    assert result.due_by == STALE + timedelta(hours=1)

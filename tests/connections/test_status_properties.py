@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connections.status import MESSAGES, Action, classify, next_touch
+from connections.cadence import Abandonment, PastTouch, Policy, next_touch
+from connections.status import MESSAGES, Action, Customer, classify
 from leapdash.leap.records import UTILITY_IDS, AgreementsRecord, ConnectionRecord
 
 from .builders import util
@@ -52,10 +53,16 @@ def records(draw: st.DrawFn) -> ConnectionRecord:
 
 
 @settings(max_examples=300, deadline=None)
-@given(record=records(), now=TIMES, follow_up=st.booleans())
-def test_classify_never_raises_and_is_deterministic(record, now, follow_up):
-    first = classify(record, now, follow_up_other_utility=follow_up)
-    again = classify(record, now, follow_up_other_utility=follow_up)
+@given(
+    record=records(),
+    now=TIMES,
+    kind=st.sampled_from(["", "residential", "commercial"]),
+    follow_up=st.booleans(),
+)
+def test_classify_never_raises_and_is_deterministic(record, now, kind, follow_up):
+    customer = Customer(kind, follow_up)
+    first = classify(record, now, customer)
+    again = classify(record, now, customer)
     assert first == again
     assert first.kind in Action.values
     assert first.reason
@@ -66,7 +73,16 @@ def test_classify_never_raises_and_is_deterministic(record, now, follow_up):
 
 
 @settings(max_examples=200, deadline=None)
-@given(last=TIMES, touches=st.lists(TIMES, max_size=5), now=TIMES)
-def test_next_touch_never_raises(last, touches, now):
-    result = next_touch(last, touches, now)
+@given(
+    last=TIMES,
+    touches=st.lists(st.tuples(TIMES, st.sampled_from(["sent", "skipped", "snoozed"])), max_size=5),
+    now=TIMES,
+    webhook=st.booleans(),
+)
+def test_next_touch_never_raises_and_keeps_the_gap(last, touches, now, webhook):
+    policy = Policy()
+    past = [PastTouch(at, last, outcome, at + timedelta(days=1)) for at, outcome in touches]
+    result = next_touch(Abandonment(last, seen_by_webhook=webhook), past, now, policy)
     assert result.touch in (None, 1, 2, 3)
+    if result.due_from is not None:
+        assert all(result.due_from >= t.at + policy.min_gap for t in past if t.outcome == "sent")

@@ -13,8 +13,9 @@ from leapdash.leap.sandbox import models as sandbox
 from leapdash.leap.sandbox.state import advance_clock, sandbox_now
 from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import SyncCounts
+from meters.arrival import update_connection_actions
 from meters.models import Enrollment, Meter, MeterConnectionReference
-from meters.sync import lookup_meters_of_completed, sync_meters, update_connection_actions
+from meters.sync import lookup_meters_of_completed, sync_meters
 from meters.tasks import sync_meters_task
 
 from .conftest import OVERDUE, sync_connections_now

@@ -17,8 +17,9 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 length = int(self.headers.get("Content-Length", 0))
-                body = json.loads(self.rfile.read(length) or b"null")
-                receiver.requests.append({"headers": dict(self.headers), "body": body})
+                raw = self.rfile.read(length)
+                body = json.loads(raw or b"null")
+                receiver.requests.append({"headers": dict(self.headers), "body": body, "raw": raw})
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)
                 self.end_headers()

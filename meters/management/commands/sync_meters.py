@@ -10,9 +10,9 @@ from django.utils import timezone
 from leapdash.leap.client import LeapClient
 from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import SyncCounts, tracked_run
+from meters.arrival import overdue_after
 from meters.reconcile import reconcile
 from meters.sync import sync_meters
-from meters.tasks import overdue_after
 
 
 class Command(BaseCommand):

@@ -1,0 +1,162 @@
+"""Which re-engagement touches are due now: the stored verdicts, the webhooks' view of each
+session and the recent touches, put through the cadence (cadence.py).
+
+One rule for people and automation: the queue, its exports and the outgoing hook all list the
+same due touches. Only connections whose abandonment lies within the cadence's horizon can be
+due, so the scan stays small whatever the table's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+
+from .actors import CUSTOMER_ACTIONS
+from .cadence import HORIZON, CadenceState, NextTouch, PastTouch, Policy, abandonment, next_touch
+from .choices import Action
+from .messages import FINISH_CONNECTING_KEY, Message, render_message
+from .models import Connection, Touchpoint
+
+SCAN_CHUNK = 500
+
+
+def policy_for(connection: Connection) -> Policy:
+    """The cadence's knobs for one customer: settings, their region's time zone and their
+    flow's first-touch delay."""
+    zones: dict[str, str] = settings.REENGAGE_TIME_ZONES
+    zone = zones.get(connection.transmission_region, settings.REENGAGE_DEFAULT_TIME_ZONE)
+    link = connection.link
+    flow = link.flow if link is not None else None
+    delay = flow.first_touch_delay_minutes if flow is not None else 15
+    return Policy(
+        quiet=timedelta(hours=1),
+        first_delay=timedelta(minutes=delay),
+        min_gap=timedelta(hours=settings.REENGAGE_MIN_GAP_HOURS),
+        day_starts=time(settings.REENGAGE_DAY_STARTS),
+        day_ends=time(settings.REENGAGE_DAY_ENDS),
+        zone=ZoneInfo(zone),
+    )
+
+
+@dataclass(frozen=True)
+class DueTouch:
+    connection: Connection
+    touch: NextTouch
+    message_key: str
+    message: Message
+    now: datetime
+
+    @property
+    def key(self) -> str:
+        return self.touch.key(self.connection.pk)
+
+    def as_dict(self) -> dict[str, Any]:
+        """One touch as the hook posts it and the exports list it (tests/contracts/
+        hook.schema.json)."""
+        c, link = self.connection, self.connection.link
+        return {
+            "idempotency_key": self.key,
+            "connection_id": c.pk,
+            "ref_id": c.ref_id,
+            "customer_name": link.customer_name if link else "",
+            "customer_email": link.customer_email if link else "",
+            "link_url": link.url if link else "",
+            "touch": self.touch.touch,
+            "abandoned_at": _iso(self.touch.abandoned_at),
+            "due_from": _iso(self.touch.due_from),
+            "seen_by_webhook": self.touch.early,
+            "next_action": c.next_action,
+            "message_key": self.message_key,
+            "subject": self.message.subject,
+            "body": self.message.body,
+        }
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
+def candidates(now: datetime) -> QuerySet[Connection]:
+    """Connections that may owe the customer a touch: a customer action (or one waiting for
+    Leap's quiet hour or its Connect data) abandoned within the horizon, not opted out."""
+    since = now - HORIZON
+    recent = Q(last_interaction_at__gte=since) | Q(webhook_at__gte=since)
+    recent |= Q(reauthorize_since__gte=since)
+    waiting = Q(next_action=Action.IN_PROGRESS) & ~Q(message_key="")
+    touches = Touchpoint.objects.filter(at__gte=since - timedelta(days=2)).order_by("at")
+    return (
+        Connection.objects.filter(recent)
+        .filter(Q(next_action__in=CUSTOMER_ACTIONS) | waiting)
+        .exclude(link__do_not_contact=True)
+        .select_related("link", "link__flow")
+        .prefetch_related(Prefetch("touchpoints", queryset=touches, to_attr="recent_touches"))
+        .order_by("last_interaction_at", "pk")
+    )
+
+
+def next_touch_of(c: Connection, now: datetime) -> tuple[NextTouch, str] | None:
+    """The cadence's next touch for one connection and the message it carries, or None when
+    nothing will be due for the current abandonment (completed, parked, skipped, opted out…)."""
+    if c.link is not None and c.link.do_not_contact:
+        return None
+    abandoned = abandonment(
+        c.last_interaction_at,
+        webhook_state=c.webhook_state,
+        webhook_at=c.webhook_at,
+        reauthorize_since=c.reauthorize_since,
+    )
+    if abandoned is None:
+        return None
+    nt = next_touch(abandoned, _past_touches(c, now), now, policy_for(c))
+    if nt.state not in (CadenceState.DUE, CadenceState.SCHEDULED):
+        return None
+    if nt.early and (c.next_action in CUSTOMER_ACTIONS or c.next_action == Action.IN_PROGRESS):
+        # the error code comes only with the Connect data: a generic "finish connecting"
+        return nt, FINISH_CONNECTING_KEY
+    if c.next_action in CUSTOMER_ACTIONS:
+        return nt, c.message_key
+    if c.next_action == Action.IN_PROGRESS and c.message_key:
+        # waiting for the quiet hour to pass (or for Leap's data): due once a sync says so
+        return NextTouch(CadenceState.WAITING, nt.touch, nt.due_from, nt.abandoned_at), ""
+    return None
+
+
+def _past_touches(c: Connection, now: datetime) -> list[PastTouch]:
+    # prefetched by candidates() (an empty list included); read here for a lone connection
+    if hasattr(c, "recent_touches"):
+        touches: list[Touchpoint] = c.recent_touches
+    else:
+        since = now - HORIZON - timedelta(days=2)
+        touches = list(c.touchpoints.filter(at__gte=since))
+    return [PastTouch(t.at, t.abandoned_at, t.outcome, t.snoozed_until) for t in touches]
+
+
+def due_for(c: Connection, now: datetime) -> DueTouch | None:
+    found = next_touch_of(c, now)
+    if found is None:
+        return None
+    nt, key = found
+    if nt.state != CadenceState.DUE:
+        return None
+    link = c.link
+    message = render_message(
+        key,
+        customer_name=link.customer_name if link else "",
+        link_url=link.url if link else "",
+        subjects=c.message_subjects,
+    )
+    return DueTouch(c, nt, key, message, now)
+
+
+def due_touches(now: datetime) -> Iterator[DueTouch]:
+    """Every touch due now, longest-waiting abandonment first, streamed in chunks."""
+    for c in candidates(now).iterator(chunk_size=SCAN_CHUNK):
+        due = due_for(c, now)
+        if due is not None:
+            yield due

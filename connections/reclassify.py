@@ -1,0 +1,67 @@
+"""Classify stored connections again from their last Leap record, without asking Leap.
+
+A verdict depends on more than Leap's record: the customer's type and their flow's follow-up
+choice (which change when a link appears or a flow is edited), the clock (a manual review goes
+to ops after a few days) and the rules themselves (RULES_VERSION). The hourly sync only re-reads
+records Leap changed, so these connections are put through the same write path here, from the
+record kept in Connection.raw: an unchanged verdict writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from leapdash.leap.client import Page
+from leapdash.leap.records import ConnectionRecord, RecordError, parse_connection
+from leapdash.runs.tracking import SyncCounts
+from links.models import Link
+
+from .models import Connection
+from .status import RULES_VERSION, Action
+from .sync import write_page
+
+CHUNK = 500
+
+
+def needing_reclassification(now: datetime) -> QuerySet[Connection]:
+    """Connections whose verdict may have changed without Leap's record changing."""
+    linked_since = Q(link__isnull=True) & Exists(Link.objects.filter(ref_id=OuterRef("ref_id")))
+    escalation_due = Q(next_action=Action.PROVIDER_REVIEW, actionable_at__lte=now)
+    older_rules = Q(rules_version__lt=RULES_VERSION)
+    return Connection.objects.filter(linked_since | escalation_due | older_rules)
+
+
+def reclassify(ref_ids: Iterable[str], *, now: datetime) -> SyncCounts:
+    """Re-run the verdict of these refIds from their stored records."""
+    counts = SyncCounts()
+    for chunk in _chunks(iter(ref_ids)):
+        raws = Connection.objects.filter(ref_id__in=chunk).values_list("raw", flat=True)
+        records: list[ConnectionRecord] = []
+        errors: list[RecordError] = []
+        for raw in raws:
+            try:
+                records.append(parse_connection(raw))
+            except RecordError as exc:  # a placeholder from a webhook: no record yet
+                errors.append(exc)
+        write_page(Page(records, errors, None, 0), now=now, counts=counts)
+    return counts
+
+
+def reclassify_due(now: datetime) -> SyncCounts:
+    """The sync's last step: every connection whose verdict may be out of date."""
+    refs = needing_reclassification(now).order_by().values_list("ref_id", flat=True)
+    return reclassify(refs.iterator(chunk_size=2000), now=now)
+
+
+def _chunks(refs: Iterator[str]) -> Iterator[list[str]]:
+    chunk: list[str] = []
+    for ref in refs:
+        chunk.append(ref)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
