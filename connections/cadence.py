@@ -41,6 +41,7 @@ class WebhookState(models.TextChoices):
     """Where Leap's webhooks last left a customer's Connect session."""
 
     ACTIVE = "active", "In a session"
+    PENDING = "pending", "A utility authorization under way"
     AUTHORIZED = "authorized", "Connected a utility in this session"
     ABANDONED = "abandoned", "Left without connecting"
     CLOSED = "closed", "Session closed after connecting a utility"
@@ -91,6 +92,10 @@ class NextTouch:
     abandoned_at: datetime | None = None
     early: bool = False  # touch 1 of a webhook-seen abandonment
 
+    @property
+    def state_label(self) -> str:
+        return CadenceState(self.state).label
+
     def key(self, connection_id: int) -> str:
         """The idempotency key: connection + abandonment + touch."""
         if self.abandoned_at is None or self.touch is None:
@@ -106,8 +111,9 @@ AUTHORIZATION_EVENT = "connect_session.authorization_updated"
 
 def after_event(state: str, event_type: str, status: str) -> str:
     """The session state after one webhook event. An authorization that failed, or a session
-    that closed, without a utility connected in it, is an abandonment; after a utility was
-    connected the Connect data decides (the customer may be parked or done). UPDATED only
+    closed before any utility was tried, is an abandonment. After a utility was connected, or
+    while an authorization is still under way (a manual review, a customer who never logged
+    in), the Connect data decides: the customer may be parked, waiting or done. UPDATED only
     accompanies the other events and changes nothing."""
     connected = state in (WebhookState.AUTHORIZED, WebhookState.CLOSED)
     if event_type == SESSION_EVENT:
@@ -116,7 +122,8 @@ def after_event(state: str, event_type: str, status: str) -> str:
         if status == "COMPLETED":
             return WebhookState.COMPLETED
         if status == "CLOSED":
-            return WebhookState.CLOSED if connected else WebhookState.ABANDONED
+            unknown = connected or state == WebhookState.PENDING
+            return WebhookState.CLOSED if unknown else WebhookState.ABANDONED
         return state or WebhookState.ACTIVE
     if event_type == AUTHORIZATION_EVENT:
         if status == "COMPLETED":
@@ -124,7 +131,7 @@ def after_event(state: str, event_type: str, status: str) -> str:
         if status == "FAILED":
             return WebhookState.CLOSED if connected else WebhookState.ABANDONED
         if status == "INITIATED" and not connected:
-            return WebhookState.ACTIVE
+            return WebhookState.PENDING
     return state
 
 
@@ -179,5 +186,7 @@ def next_touch(
     if sent:
         target = max(target, max(sent) + policy.min_gap)
     due_from = daytime(target, policy)
+    if now >= due_from and daytime(now, policy) != now:
+        due_from = daytime(now, policy)  # it came due, but the customer's night has begun
     state = CadenceState.DUE if now >= due_from else CadenceState.SCHEDULED
     return NextTouch(state, touch, due_from, abandoned.at, early)

@@ -23,6 +23,7 @@ from leapdash.htmx import HtmxHttpRequest, is_partial
 from links.csvs import csv_response
 from links.models import Link
 
+from .actors import error_actor
 from .filters import FunnelFilter
 from .models import Connection, UtilityConnection
 from .status import Action, ConnectionStatus, ErrorCode, UtilityStatus, label_of
@@ -123,7 +124,14 @@ def error_dropoffs(links: QuerySet[Link]) -> list[dict[str, Any]]:
         .annotate(connections=Count("connection", distinct=True))
         .order_by("-connections", "error_code")
     )
-    return [{**r, "label": label_of(ErrorCode, r["error_code"] or None)} for r in rows]
+    return [
+        {
+            **r,
+            "label": label_of(ErrorCode, r["error_code"] or None),
+            "who_acts": error_actor(r["error_code"]).label,
+        }
+        for r in rows
+    ]
 
 
 def _funnel_data(request: HtmxHttpRequest) -> tuple[FunnelFilter, list[dict[str, Any]]]:
@@ -160,9 +168,9 @@ def _csv_rows(flows: list[dict[str, Any]], errors: list[dict[str, Any]]) -> Iter
     totals = _totals(flows)
     yield ["Total", "", *(totals[key] for key, _ in STAGES)]
     yield []
-    yield ["error_code", "label", "connections"]
+    yield ["error_code", "label", "connections", "who_acts"]
     for e in errors:
-        yield [e["error_code"], e["label"], e["connections"]]
+        yield [e["error_code"], e["label"], e["connections"], e["who_acts"]]
 
 
 @dashboard_view

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from leapdash.leap.client import Page
 from leapdash.leap.records import ConnectionRecord, RecordError, parse_connection
 from leapdash.runs.tracking import SyncCounts
-from links.models import Link
+from links.models import Flow, Link
 
 from .models import Connection
 from .status import RULES_VERSION, Action
@@ -65,3 +66,23 @@ def _chunks(refs: Iterator[str]) -> Iterator[list[str]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+def on_link_saved(sender: type[Link], instance: Link, created: bool, **kwargs: object) -> None:
+    """A new link may be the one a stored connection was waiting for (its customer type)."""
+    if created and Connection.objects.filter(ref_id=instance.ref_id).exists():
+        _queue([instance.ref_id])
+
+
+def on_flow_saved(sender: type[Flow], instance: Flow, created: bool, **kwargs: object) -> None:
+    """A flow's customer type or follow-up choice changes the verdicts of its customers."""
+    if not created:
+        refs = Connection.objects.filter(link__flow=instance).values_list("ref_id", flat=True)
+        if refs.exists():
+            _queue(list(refs))
+
+
+def _queue(ref_ids: list[str]) -> None:
+    from .tasks import reclassify_connections_task  # tasks imports this module
+
+    transaction.on_commit(lambda: reclassify_connections_task.delay(ref_ids))

@@ -29,6 +29,7 @@ from leapdash.runs.models import SyncRun
 from links.csvs import csv_response
 from links.models import LandingVisit, Link
 
+from .due import next_touch_of
 from .filters import ConnectionFilter, NeverOpenedFilter, never_opened_links
 from .messages import render_message
 from .models import Connection, Touchpoint, UtilityConnection, WebhookEvent
@@ -164,6 +165,7 @@ EXPORT_HEADER = [
     "attestation",
     "dr_agreement",
     "next_action",
+    "who_acts",
     "reason",
     "last_interaction_utc",
     "touches_sent",
@@ -196,6 +198,7 @@ def _export_rows(rows: QuerySet[Connection]) -> Iterator[list[object]]:
             c.prohibited_resource_attestation,
             c.demand_response_participation,
             c.next_action,
+            c.actor.label,
             c.next_action_reason,
             c.last_interaction_at.isoformat(),
             c.touch_count,  # type: ignore[attr-defined]
@@ -322,7 +325,14 @@ def connection_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     # The raw record is for ops (it may hold more than a program manager needs to see).
     raw = json.dumps(c.raw, indent=2, sort_keys=True) if is_ops(request.user) else None
-    context = {"c": c, "timeline": _timeline(c), "message": message, "raw": raw}
+    upcoming = next_touch_of(c, timezone.now())
+    context = {
+        "c": c,
+        "timeline": _timeline(c),
+        "message": message,
+        "raw": raw,
+        "next_touch": upcoming[0] if upcoming else None,
+    }
     return render(request, "connections/detail.html", context)
 
 

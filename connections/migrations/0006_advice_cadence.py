@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='connection',
             name='webhook_state',
-            field=models.CharField(blank=True, choices=[('active', 'In a session'), ('authorized', 'Connected a utility in this session'), ('abandoned', 'Left without connecting'), ('closed', 'Session closed after connecting a utility'), ('completed', 'Completed')], db_default='', default='', max_length=16),
+            field=models.CharField(blank=True, choices=[('active', 'In a session'), ('pending', 'A utility authorization under way'), ('authorized', 'Connected a utility in this session'), ('abandoned', 'Left without connecting'), ('closed', 'Session closed after connecting a utility'), ('completed', 'Completed')], db_default='', default='', max_length=16),
         ),
         migrations.AddField(
             model_name='outgoinghook',

@@ -170,6 +170,16 @@ CASES = [
         None,
         None,
     ),
+    # due in the day but not sent by 20:00: it waits for the next morning
+    (
+        "due-at-dusk-waits-for-the-morning",
+        Abandonment(A + 8 * H + 30 * M),
+        [],
+        A + 10 * H,
+        CadenceState.SCHEDULED,
+        1,
+        datetime(2026, 12, 2, 16, 0, tzinfo=UTC),
+    ),
     # night: 19:30 in Los Angeles plus the quiet hour is 20:30, so 08:00 the next morning
     (
         "night-moves-to-the-next-morning",
@@ -272,11 +282,12 @@ def test_a_re_authorization_counts_from_when_the_meters_asked():
 S, AU = "connect_session.updated", "connect_session.authorization_updated"
 EVENTS = [
     ("", S, "CREATED", WebhookState.ACTIVE),
-    (WebhookState.ACTIVE, AU, "INITIATED", WebhookState.ACTIVE),
-    (WebhookState.ACTIVE, AU, "FAILED", WebhookState.ABANDONED),
+    (WebhookState.ACTIVE, AU, "INITIATED", WebhookState.PENDING),
+    (WebhookState.PENDING, AU, "FAILED", WebhookState.ABANDONED),
     (WebhookState.ABANDONED, S, "UPDATED", WebhookState.ABANDONED),
-    (WebhookState.ABANDONED, AU, "INITIATED", WebhookState.ACTIVE),
+    (WebhookState.ABANDONED, AU, "INITIATED", WebhookState.PENDING),
     (WebhookState.ACTIVE, S, "CLOSED", WebhookState.ABANDONED),
+    (WebhookState.PENDING, S, "CLOSED", WebhookState.CLOSED),  # outcome unknown: wait
     (WebhookState.ACTIVE, AU, "COMPLETED", WebhookState.AUTHORIZED),
     (WebhookState.AUTHORIZED, S, "CLOSED", WebhookState.CLOSED),
     (WebhookState.AUTHORIZED, AU, "FAILED", WebhookState.CLOSED),

@@ -8,7 +8,9 @@ import hmac
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import jsonschema
 import pytest
 import time_machine
 from django.core.cache import cache
@@ -26,6 +28,7 @@ from .builders import PGE, SCE, conn, page_of, util
 
 pytestmark = pytest.mark.django_db
 
+CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
 # 12:00 in Los Angeles: inside the customers' allowed hours
 NOON = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -177,6 +180,9 @@ def test_the_hook_posts_each_due_touch_once_signed_with_its_key(due, receiver):
         assert _verify("s3", request)
         assert not _verify("other", request)
         assert "s3" not in json.dumps(request["headers"])  # the secret itself never travels
+    schema = json.loads((CONTRACTS / "hook.schema.json").read_text())
+    for body in bodies:
+        jsonschema.validate(body, schema, format_checker=jsonschema.FormatChecker())
     automated = Touchpoint.objects.filter(automated=True)
     assert {t.key for t in automated} == {b["idempotency_key"] for b in bodies}
     assert {t.channel for t in automated} == {"sms"}

@@ -199,6 +199,8 @@ def record_attempt(
     auth_status = {"CONNECTED": "COMPLETED", "ERROR": "FAILED"}.get(
         scenario.utility_status, "INITIATED"
     )
+    if scenario.error_code == "PENDING_MANUAL_REVIEW":
+        auth_status = "INITIATED"  # awaiting the provider's review: it has not failed
     webhooks.emit(
         "connect_session.authorization_updated",
         {
@@ -219,6 +221,16 @@ def record_attempt(
     if scenario.meters and found_meters:
         return create_meters(connection, scenario, utility_id, customer_type, now)
     return []
+
+
+def session_closed(connection: Connection, now: datetime) -> None:
+    """The customer left Leap Connect without completing: Leap closes the session."""
+    if connection.status != "COMPLETED":
+        webhooks.emit(
+            "connect_session.updated",
+            {"partner_reference": connection.ref_id, "status": "CLOSED"},
+            now,
+        )
 
 
 def _others(utility_id: str, count: int) -> list[str]:

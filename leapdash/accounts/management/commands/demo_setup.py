@@ -7,6 +7,7 @@ Safe to run again: the user is updated, and flows, links and the sandbox seed on
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -74,19 +75,19 @@ def seed_partner_side(user: Any) -> int:
             },
         )
     seeded = SandboxConnection.objects.filter(ref_id__startswith="demo-")
-    pairs = [
-        (ref_id, ref_id.startswith("demo-ny")) for ref_id in seeded.values_list("ref_id", flat=True)
-    ]
-    pairs += [(f"demo-new-{n:03d}", False) for n in range(1, NEVER_OPENED + 1)]
+    # each link was created and sent a little before its customer opened it
+    opened = dict(seeded.values_list("ref_id", "started_at"))
+    now = timezone.now()
+    refs = sorted([*opened, *(f"demo-new-{n:03d}" for n in range(1, NEVER_OPENED + 1))])
     existing = set(Link.objects.filter(org_name=DEMO_ORG).values_list("ref_id", flat=True))
     rng = random.Random(7)
-    now = timezone.now()
-    links = []
-    for ref_id, in_ny in sorted(pairs):
-        flow = flows["ny-demand-response" if in_ny else "home-battery"]
+    links, sent = [], {}
+    for ref_id in refs:
+        flow = flows[_flow_title(ref_id)]
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         if ref_id in existing:
             continue
+        sent[ref_id] = opened.get(ref_id, now) - timedelta(hours=rng.uniform(1, 48))
         links.append(
             Link(
                 flow=flow,
@@ -96,6 +97,7 @@ def seed_partner_side(user: Any) -> int:
                 customer_name=name,
                 customer_email=f"{name.lower().replace(' ', '.')}@example.com",
                 customer_type=flow.customer_type,
+                requested_utilities=flow.utilities if flow.customer_type == "commercial" else [],
                 url=connect_url(
                     settings.LEAP_CONNECT_BASE_URL,
                     DEMO_ORG,
@@ -104,8 +106,19 @@ def seed_partner_side(user: Any) -> int:
                     region=flow.region,
                 ),
                 created_by=user,
-                sent_at=now,
+                sent_at=sent[ref_id],
             )
         )
     Link.objects.bulk_create(links, batch_size=500, ignore_conflicts=True)
+    for link in Link.objects.filter(org_name=DEMO_ORG, ref_id__in=list(sent)):
+        # created_at is set on insert: move it back to when the link was made and sent
+        Link.objects.filter(pk=link.pk).update(created_at=sent[link.ref_id])
     return len(links)
+
+
+def _flow_title(ref_id: str) -> str:
+    if ref_id.startswith("demo-ny"):
+        return "ny-demand-response"
+    if ref_id.startswith("demo-biz"):
+        return "commercial-solar"
+    return "home-battery"

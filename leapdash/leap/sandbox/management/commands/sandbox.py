@@ -42,8 +42,58 @@ def demo(stdout: Any = None) -> None:
         return
     seeding.seed(connections=240, seed=2024, prefix="demo-ca", flow=flows["home-battery"])
     seeding.seed(connections=60, seed=2024, prefix="demo-ny", flow=flows["ny-demand-response"])
+    scripted_demo_customers(flows, sandbox_now())
     if stdout:
-        stdout.write("Seeded the sandbox: 3 flows for demo-energy, 300 connections.")
+        stdout.write(
+            f"Seeded the sandbox: 3 flows for demo-energy, {300 + len(DEMO_STORIES)} connections."
+        )
+
+
+# Customers the demo shows on purpose, each through the same steps a real journey takes:
+# (refId, flow, customer type, [(utility, scenario), ...], days ago)
+DEMO_STORIES: tuple[tuple[str, str, str, list[tuple[str, str]], float], ...] = (
+    # commercial: the required PG&E failed while SCE connected: follow up on PG&E
+    (
+        "demo-biz-001",
+        "commercial-solar",
+        "COMMERCIAL",
+        [("sdge", "residential"), ("pge", "badlogin")],
+        0.3,
+    ),
+    # commercial: one of two required utilities connected
+    ("demo-biz-002", "commercial-solar", "COMMERCIAL", [("pge", "one_of_two_required")], 1.2),
+    # the data provider reviews by hand: nobody acts yet
+    ("demo-review-001", "home-battery", "RESIDENTIAL", [("sce", "pending_manual")], 1.0),
+    # completed days ago; now its meter asks the customer to re-authorize
+    ("demo-reauth-001", "home-battery", "RESIDENTIAL", [("pge", "revoked")], 3.0),
+)
+
+
+def scripted_demo_customers(flows: dict[str, Flow], now: Any) -> None:
+    from datetime import timedelta
+
+    from leapdash.leap.sandbox import state
+    from leapdash.leap.sandbox.scenarios import SCENARIOS
+
+    for ref_id, title, customer_type, attempts, days_ago in DEMO_STORIES:
+        at = now - timedelta(days=days_ago)
+        flow = flows[title]
+        requested = list(flow.default_requested) or [attempts[-1][0]]
+        with transaction.atomic():
+            connection = state.open_connection(ref_id=ref_id, flow=flow, now=at)
+            for utility, name in attempts:
+                state.utility_started(connection, utility, requested, at)
+                state.record_attempt(
+                    connection,
+                    utility_id=utility,
+                    scenario=SCENARIOS[name],
+                    requested=requested,
+                    customer_type=customer_type,
+                    pra_status="SIGNED" if flow.dr_agreement else "NOT_REQUIRED",
+                    dr_status="SIGNED" if flow.dr_agreement else "NOT_REQUIRED",
+                    now=at,
+                )
+            state.session_closed(connection, at)
 
 
 class Command(BaseCommand):
