@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin
 
+from . import builder
 from .models import Flow, LandingVisit, Link, LinkBatch
 
 
@@ -10,8 +12,23 @@ class FlowAdmin(admin.ModelAdmin[Flow]):
     search_fields = ["org_name", "title", "campaign"]
 
 
+class LinkAdminForm(forms.ModelForm[Link]):
+    """The admin may correct a refId, under the same rules as every other way in.
+
+    No Meta: the admin builds the form for Link from this base, as with its default form.
+    """
+
+    def clean_ref_id(self) -> str:
+        ref_id: str = self.cleaned_data["ref_id"]
+        problems = builder.ref_id_problems(ref_id)
+        if problems:
+            raise forms.ValidationError(problems)
+        return ref_id
+
+
 @admin.register(Link)
 class LinkAdmin(admin.ModelAdmin[Link]):
+    form = LinkAdminForm
     list_display = ["ref_id", "kind", "flow", "customer_name", "created_at", "first_opened_at"]
     list_filter = ["kind", "flow"]
     search_fields = ["ref_id", "customer_name", "customer_email"]

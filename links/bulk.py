@@ -241,6 +241,7 @@ def _check_row(
                 region=flow.region,
                 requested_utilities=requested,
                 redirect_params=params,
+                offered_utilities=flow.utilities,
             )
         else:
             requested = []

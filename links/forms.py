@@ -85,7 +85,11 @@ class FlowForm(forms.ModelForm):
         supported = builder.REGION_UTILITIES.get(region or "", ())
         wrong = [u for u in utilities if u not in supported]
         if region and wrong:
-            self.add_error("utilities", f"{', '.join(wrong)} is not a {region} utility.")
+            self.add_error(
+                "utilities",
+                f"{', '.join(wrong)} is not a {region} utility (the region's utilities are "
+                f"{', '.join(supported)}).",
+            )
         for field in ("org_name", "title"):
             for problem in builder.name_problems(field.split("_")[0], cleaned.get(field) or ""):
                 self.add_error(field, problem.message)
@@ -160,6 +164,7 @@ class LinkForm(forms.Form):
                     region=flow.region,
                     requested_utilities=cleaned["requested_utilities"],
                     redirect_params=cleaned["redirect_params"],
+                    offered_utilities=flow.utilities,
                 )
             else:
                 cleaned["org_name"] = settings.LEAP_ORG_NAME

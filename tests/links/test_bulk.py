@@ -334,3 +334,48 @@ def test_discarding_a_preview_imports_nothing(pm_client, flow):
     pm_client.post(reverse("links:batch_discard", args=[batch.pk]))
     pm_client.post(reverse("links:batch_confirm", args=[batch.pk]))
     assert not Link.objects.exists()
+
+
+# --- the flow's utilities and ASCII refIds --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flow_utilities", "cell", "message"),
+    [
+        (["pge"], "sce", "The flow does not offer sce (it offers pge)"),
+        (["pge", "sce"], "sdge;pge", "The flow does not offer sdge (it offers pge, sce)"),
+        (["sdge"], "pge sce sdge", "The flow does not offer pge, sce (it offers sdge)"),
+        (["pge"], "pge", None),
+        ([], "sdge", None),
+    ],
+)
+def test_a_row_may_request_only_the_flows_utilities(pm_client, flow, flow_utilities, cell, message):
+    flow.utilities = flow_utilities
+    flow.save()
+    content = (HEADER + f"cust-1,A,a@example.com,{cell},\n").encode()
+    batch = _batch_from(_upload(pm_client, content, flow=flow))
+    if message is None:
+        assert batch.errors == []
+        assert len(batch.rows) == 1
+        return
+    assert batch.rows == []
+    (error,) = batch.errors
+    assert (error["line"], error["column"]) == (2, "utility")
+    assert error["message"].startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("ref_id", "found"),
+    [("josé-1", "'é' at position 4"), ("cust\u00a01", "'\\xa0' at position 5")],
+)
+def test_a_ref_id_outside_ascii_is_a_row_error(pm_client, flow, ref_id, found):
+    content = (HEADER + f"{ref_id},A,a@example.com,,\ncust-2,B,b@example.com,,\n").encode()
+    batch = _batch_from(_upload(pm_client, content, flow=flow))
+    assert batch.errors == [
+        {
+            "line": 2,
+            "column": "ref_id",
+            "message": f"The refId must be plain ASCII (Leap's URL rules); found {found}.",
+        }
+    ]
+    assert [r["ref_id"] for r in batch.rows] == ["cust-2"]
