@@ -2,13 +2,24 @@ from django import forms
 from django.contrib import admin
 
 from . import builder
+from .forms import FlowForm
 from .models import Flow, LandingVisit, Link, LinkBatch
 
 
 @admin.register(Flow)
 class FlowAdmin(admin.ModelAdmin[Flow]):
-    list_display = ["org_name", "title", "region", "customer_type", "campaign"]
-    list_filter = ["region", "customer_type"]
+    # the dashboard's form: utilities checked against the region, allow-list URLs validated
+    form = FlowForm
+    list_display = [
+        "org_name",
+        "title",
+        "region",
+        "customer_type",
+        "campaign",
+        "follow_up_other_utility",
+        "first_touch_delay_minutes",
+    ]
+    list_filter = ["region", "customer_type", "follow_up_other_utility"]
     search_fields = ["org_name", "title", "campaign"]
 
 
@@ -29,8 +40,17 @@ class LinkAdminForm(forms.ModelForm[Link]):
 @admin.register(Link)
 class LinkAdmin(admin.ModelAdmin[Link]):
     form = LinkAdminForm
-    list_display = ["ref_id", "kind", "flow", "customer_name", "created_at", "first_opened_at"]
-    list_filter = ["kind", "flow"]
+    list_display = [
+        "ref_id",
+        "kind",
+        "flow",
+        "customer_name",
+        "created_at",
+        "first_opened_at",
+        "do_not_contact",
+    ]
+    list_editable = ["do_not_contact"]
+    list_filter = ["kind", "flow", "do_not_contact"]
     search_fields = ["ref_id", "customer_name", "customer_email"]
     list_select_related = ["flow"]
     raw_id_fields = ["batch", "created_by"]

@@ -53,6 +53,8 @@ class FlowForm(forms.ModelForm):
             "campaign",
             "thank_you_url",
             "forward_allowlist",
+            "follow_up_other_utility",
+            "first_touch_delay_minutes",
         ]
         help_texts = {
             "org_name": "Leap-generated name of your organization (Partner Portal, top right).",
@@ -134,6 +136,12 @@ class LinkForm(forms.Form):
         required=False,
         max_length=2000,
         help_text="Your own query string, returned on the final redirect: state=abc&campaign=x",
+    )
+    do_not_contact = forms.BooleanField(
+        label="Do not contact",
+        required=False,
+        help_text="The customer opted out: leapdash never queues or posts re-engagement "
+        "touches for them.",
     )
     resend = forms.BooleanField(
         label="This is the same customer: re-send their existing link", required=False
@@ -235,7 +243,8 @@ class BulkUploadForm(forms.Form):
         label="CSV file",
         allow_empty_file=True,  # links.bulk explains what an empty file should contain
         help_text="Columns ref_id, name, email, utility, customer_type (and optional "
-        "external_id); up to 10,000 rows and 10 MB, UTF-8.",
+        "external_id and do_not_contact: 1/0, yes/no, true/false, y/n, empty = no); up to "
+        "10,000 rows and 10 MB, UTF-8.",
     )
     use_extra_columns = forms.BooleanField(
         label="Other columns become redirect parameters", required=False

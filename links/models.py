@@ -1,6 +1,7 @@
 """The partner side of Leap links: the flows a partner has with Leap and every link it sent."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -30,6 +31,24 @@ class Flow(models.Model):
     campaign = models.CharField(max_length=100, blank=True, db_index=True)
     # Exact absolute URLs the final-redirect landing may forward a customer of this flow to.
     forward_allowlist = models.JSONField("forward allow-list", default=list, blank=True)
+    follow_up_other_utility = models.BooleanField(
+        "Follow up a customer who connected another utility",
+        default=False,
+        help_text=(
+            "Leap's rule: a residential customer who connected a different utility than the "
+            "requested one stays PARTIAL, and by default is not followed up (they may have no "
+            "meter with the requested utility). Tick to follow them up anyway."
+        ),
+    )
+    first_touch_delay_minutes = models.PositiveSmallIntegerField(
+        "First touch delay (minutes)",
+        default=15,
+        validators=[MinValueValidator(5), MaxValueValidator(60)],
+        help_text=(
+            "When Leap's webhook shows a customer abandoned, the first re-engagement touch goes "
+            "this long after. Leap recommends 5 to 60 minutes and A/B-testing the delay."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -112,6 +131,13 @@ class Link(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     # Set by the final-redirect landing (unverified) or the Connect sync, whichever is first.
     first_opened_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    do_not_contact = models.BooleanField(
+        "Do not contact",
+        default=False,
+        help_text=(
+            "The customer opted out: leapdash never queues or posts re-engagement touches for them."
+        ),
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -108,6 +108,8 @@ def _save_link(request: HttpRequest, form: LinkForm) -> Link:
     link.customer_external_id = data["customer_external_id"]
     link.customer_type = data["customer_type"]
     link.redirect_params = data["redirect_params"]
+    # Re-sending never lifts an opt-out; only the link page's explicit switch does.
+    link.do_not_contact = data["do_not_contact"] or link.do_not_contact
     link.url = form.url
     if link.pk is None:
         link.created_by_id = request.user.pk
@@ -132,6 +134,22 @@ def link_mark_sent(request: HttpRequest, pk: int) -> HttpResponse:
     link = get_object_or_404(Link, pk=pk)
     Link.objects.filter(pk=link.pk).update(sent_at=timezone.now())
     messages.success(request, f"Link for {link.ref_id} marked as sent.")
+    return redirect("links:detail", pk=link.pk)
+
+
+@dashboard_view
+@require_POST
+def link_do_not_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Turn the customer's opt-out on or off; the re-engagement queue reads the flag."""
+    link = get_object_or_404(Link, pk=pk)
+    choice = request.POST.get("do_not_contact")
+    if choice not in ("on", "off"):
+        return HttpResponseBadRequest("do_not_contact must be on or off.")
+    Link.objects.filter(pk=link.pk).update(do_not_contact=choice == "on")
+    if choice == "on":
+        messages.success(request, f"{link.ref_id} is marked do not contact: no more touches.")
+    else:
+        messages.success(request, f"{link.ref_id} may be contacted again.")
     return redirect("links:detail", pk=link.pk)
 
 
@@ -194,6 +212,7 @@ def link_export(request: HttpRequest) -> HttpResponse:
         "created_at",
         "sent_at",
         "first_opened_at",
+        "do_not_contact",
     ]
     values = (
         [
@@ -210,6 +229,7 @@ def link_export(request: HttpRequest) -> HttpResponse:
             _iso(link.created_at),
             _iso(link.sent_at),
             _iso(link.first_opened_at),
+            "yes" if link.do_not_contact else "no",
         ]
         for link in rows.iterator(chunk_size=2000)
     )

@@ -252,12 +252,15 @@ def test_a_program_manager_adds_a_flow(pm_client):
         "campaign": "autumn",
         "thank_you_url": "https://partner.example/thanks",
         "forward_allowlist": "https://partner.example/a\n\nhttps://partner.example/b\n",
+        "follow_up_other_utility": "on",
+        "first_touch_delay_minutes": "30",
     }
     response = pm_client.post(reverse("links:flow_new"), data)
     assert response.status_code == 302
     flow = Flow.objects.get()
     assert flow.forward_allowlist == ["https://partner.example/a", "https://partner.example/b"]
     assert flow.utilities == ["cecony-utilityapi"]
+    assert (flow.follow_up_other_utility, flow.first_touch_delay_minutes) == (True, 30)
     assert b"test-energy/ny-commercial" in pm_client.get(reverse("links:flows")).content
 
 
@@ -277,6 +280,68 @@ def test_a_flow_refuses_other_regions_utilities_and_relative_forward_urls(pm_cli
     )
     assert "/relative is not an absolute http(s) URL." in html
     assert not Flow.objects.exists()
+
+
+def _flow_data(**overrides):
+    data = {
+        "org_name": "test-energy",
+        "title": "spring",
+        "region": "CAISO",
+        "customer_type": "residential",
+        "first_touch_delay_minutes": "15",
+    }
+    return {**data, **overrides}
+
+
+@pytest.mark.parametrize(
+    ("delay", "error"),
+    [
+        ("4", "Ensure this value is greater than or equal to 5."),
+        ("61", "Ensure this value is less than or equal to 60."),
+        ("5", None),
+        ("60", None),
+        ("", "This field is required."),
+    ],
+)
+def test_the_first_touch_delay_stays_within_leaps_5_to_60_minutes(pm_client, delay, error):
+    response = pm_client.post(
+        reverse("links:flow_new"), _flow_data(first_touch_delay_minutes=delay)
+    )
+    if error is None:
+        assert response.status_code == 302
+        assert Flow.objects.get().first_touch_delay_minutes == int(delay)
+    else:
+        assert response.status_code == 200
+        assert response.context["form"].errors["first_touch_delay_minutes"] == [error]
+        assert not Flow.objects.exists()
+
+
+def test_a_new_flow_follows_leaps_defaults(pm_client):
+    form = pm_client.get(reverse("links:flow_new")).content.decode()
+    assert "Follow up a customer who connected another utility" in form
+    assert "First touch delay (minutes)" in form
+    assert pm_client.post(reverse("links:flow_new"), _flow_data()).status_code == 302
+    flow = Flow.objects.get()
+    assert (flow.follow_up_other_utility, flow.first_touch_delay_minutes) == (False, 15)
+
+
+def test_ops_edit_flows_in_the_admin_under_the_same_rules(ops_client):
+    add = "/admin/links/flow/add/"
+    assert b"First touch delay (minutes)" in ops_client.get(add).content
+    refused = ops_client.post(add, _flow_data(utilities=["cecony-utilityapi"]))
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["utilities"] == [
+        "cecony-utilityapi is not a CAISO utility (the region's utilities are pge, sce, sdge)."
+    ]
+    data = _flow_data(utilities=["pge"], follow_up_other_utility="on")
+    data["first_touch_delay_minutes"] = "45"
+    assert ops_client.post(add, data).status_code == 302
+    flow = Flow.objects.get()
+    assert (flow.utilities, flow.follow_up_other_utility, flow.first_touch_delay_minutes) == (
+        ["pge"],
+        True,
+        45,
+    )
 
 
 # --- the table -----------------------------------------------------------------------------------
