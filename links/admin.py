@@ -54,7 +54,8 @@ class LinkAdmin(admin.ModelAdmin[Link]):
     search_fields = ["ref_id", "customer_name", "customer_email"]
     list_select_related = ["flow"]
     raw_id_fields = ["batch", "created_by"]
-    readonly_fields = ["url", "created_at"]
+    # first_opened_at is Leap's word (set by the Connect sync), not ours to edit
+    readonly_fields = ["url", "created_at", "first_opened_at"]
 
 
 @admin.register(LinkBatch)
@@ -68,7 +69,7 @@ class LinkBatchAdmin(admin.ModelAdmin[LinkBatch]):
 
 @admin.register(LandingVisit)
 class LandingVisitAdmin(admin.ModelAdmin[LandingVisit]):
-    """Unverified final-redirect visits: read-only evidence, never a status."""
+    """Reached the thank-you page (unverified): read-only evidence, never a status or "opened"."""
 
     list_display = ["ref_id", "flow_title", "created_at"]
     search_fields = ["ref_id"]

@@ -129,7 +129,9 @@ class Link(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
-    # Set by the final-redirect landing (unverified) or the Connect sync, whichever is first.
+    # When Leap first saw the customer open the link: set by the Connect sync when the refId
+    # first appears (Leap has an entry only once a link is opened). Never set by the thank-you
+    # landing, which anyone can forge; its visits stay LandingVisit rows, shown as unverified.
     first_opened_at = models.DateTimeField(null=True, blank=True, db_index=True)
     do_not_contact = models.BooleanField(
         "Do not contact",
@@ -150,9 +152,10 @@ class Link(models.Model):
 
 
 class LandingVisit(models.Model):
-    """An unverified "customer came back" event from the final-redirect landing.
+    """Someone reached the thank-you page (unverified), from the final-redirect landing.
 
-    Anyone can forge the request, so this proves nothing: status comes from the Connect API.
+    Anyone can forge the request, so this proves nothing: neither that the link was opened nor
+    any status; both come from the Connect API.
     """
 
     ref_id = models.CharField(max_length=255, blank=True, db_index=True)
@@ -163,6 +166,8 @@ class LandingVisit(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        verbose_name = "thank-you page visit (unverified)"
+        verbose_name_plural = "thank-you page visits (unverified)"
 
     def __str__(self) -> str:
         return f"{self.ref_id or '(no refId)'} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -249,9 +249,10 @@ def _iso(value: object) -> str:
 def landing(request: HttpRequest) -> HttpResponse:
     """Where Leap's final redirect can point: thanks the customer, records an unverified visit.
 
-    Anyone can forge this request, so it proves nothing and marks nothing connected; it only
-    notes that a customer came back. The response is the same whether or not the refId is
-    known. A forward goes only to a URL on the flow's allow-list (no open redirect).
+    Anyone can forge this request, so it proves nothing and marks nothing connected or opened;
+    it only notes that someone reached the thank-you page. The response is the same whether or
+    not the refId is known. A forward goes only to a URL on the flow's allow-list (no open
+    redirect).
     """
     pairs = ((key, value) for key, values in request.GET.lists() for value in values)
     data = builder.clean_landing(pairs, ignore=LANDING_OWN_PARAMS)
@@ -264,11 +265,8 @@ def landing(request: HttpRequest) -> HttpResponse:
         user_agent=request.headers.get("User-Agent", "")[: builder.LANDING_USER_AGENT_MAX],
         flow_title=flow_title,
     )
-    if data.ref_id and data.valid_ref_id:
-        opened = Link.objects.filter(ref_id=data.ref_id, first_opened_at__isnull=True)
-        if flow is not None:
-            opened = opened.filter(org_name=flow.org_name)
-        opened.update(first_opened_at=timezone.now())
+    # No Link is touched, not even first_opened_at: "opened" comes only from Leap's Connect
+    # data (the sync), since this request proves nothing.
     target = request.GET.get("next", "")
     if flow is not None and target and target in flow.forward_allowlist:
         return HttpResponseRedirect(target)

@@ -141,3 +141,4 @@ def test_ops_filter_and_switch_the_opt_out_in_the_admin(ops_client, flow, make_l
     assert b"chatty-1" not in listing
     change = ops_client.get(f"/admin/links/link/{quiet.pk}/change/").content.decode()
     assert 'name="do_not_contact"' in change
+    assert 'name="first_opened_at' not in change  # Leap's word, read-only here
