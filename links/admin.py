@@ -1,23 +1,61 @@
+from django import forms
 from django.contrib import admin
 
+from . import builder
+from .forms import FlowForm
 from .models import Flow, LandingVisit, Link, LinkBatch
 
 
 @admin.register(Flow)
 class FlowAdmin(admin.ModelAdmin[Flow]):
-    list_display = ["org_name", "title", "region", "customer_type", "campaign"]
-    list_filter = ["region", "customer_type"]
+    # the dashboard's form: utilities checked against the region, allow-list URLs validated
+    form = FlowForm
+    list_display = [
+        "org_name",
+        "title",
+        "region",
+        "customer_type",
+        "campaign",
+        "follow_up_other_utility",
+        "first_touch_delay_minutes",
+    ]
+    list_filter = ["region", "customer_type", "follow_up_other_utility"]
     search_fields = ["org_name", "title", "campaign"]
+
+
+class LinkAdminForm(forms.ModelForm[Link]):
+    """The admin may correct a refId, under the same rules as every other way in.
+
+    No Meta: the admin builds the form for Link from this base, as with its default form.
+    """
+
+    def clean_ref_id(self) -> str:
+        ref_id: str = self.cleaned_data["ref_id"]
+        problems = builder.ref_id_problems(ref_id)
+        if problems:
+            raise forms.ValidationError(problems)
+        return ref_id
 
 
 @admin.register(Link)
 class LinkAdmin(admin.ModelAdmin[Link]):
-    list_display = ["ref_id", "kind", "flow", "customer_name", "created_at", "first_opened_at"]
-    list_filter = ["kind", "flow"]
+    form = LinkAdminForm
+    list_display = [
+        "ref_id",
+        "kind",
+        "flow",
+        "customer_name",
+        "created_at",
+        "first_opened_at",
+        "do_not_contact",
+    ]
+    list_editable = ["do_not_contact"]
+    list_filter = ["kind", "flow", "do_not_contact"]
     search_fields = ["ref_id", "customer_name", "customer_email"]
     list_select_related = ["flow"]
     raw_id_fields = ["batch", "created_by"]
-    readonly_fields = ["url", "created_at"]
+    # first_opened_at is Leap's word (set by the Connect sync), not ours to edit
+    readonly_fields = ["url", "created_at", "first_opened_at"]
 
 
 @admin.register(LinkBatch)
@@ -31,7 +69,7 @@ class LinkBatchAdmin(admin.ModelAdmin[LinkBatch]):
 
 @admin.register(LandingVisit)
 class LandingVisitAdmin(admin.ModelAdmin[LandingVisit]):
-    """Unverified final-redirect visits: read-only evidence, never a status."""
+    """Reached the thank-you page (unverified): read-only evidence, never a status or "opened"."""
 
     list_display = ["ref_id", "flow_title", "created_at"]
     search_fields = ["ref_id"]

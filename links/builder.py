@@ -1,8 +1,8 @@
 """Leap Connect and Direct-to-Utility URLs, and the refId rules: pure functions, no I/O.
 
-Leap's rules (LEAP_API.md §1): a refId is at most 255 characters, ends up as the meter's
-partner_reference (3–256 characters, none of / \\ ? [ ] { } ! # $ % ^ & * ( ) < > |), and any
-character outside A-Z a-z 0-9 - . _ ~ is percent-encoded. additional_redirect_params is the
+Leap's rules (LEAP_API.md §1): a refId is plain US-ASCII of at most 255 characters, ends up as
+the meter's partner_reference (3–256 characters, none of / \\ ? [ ] { } ! # $ % ^ & * ( ) < > |),
+and any character outside A-Z a-z 0-9 - . _ ~ is percent-encoded. additional_redirect_params is the
 partner's own query string, URL-encoded as one value; Leap restores it, plus refId, on the final
 redirect. Callers pass the base hosts (settings), so the demo points at the sandbox.
 """
@@ -83,6 +83,15 @@ def ref_id_problems(ref_id: str) -> list[str]:
             f"The refId contains {' '.join(forbidden)}, which Leap does not allow in a meter's "
             "partner_reference (none of / \\ ? [ ] { } ! # $ % ^ & * ( ) < > |)."
         )
+    outside_ascii = next(((i, c) for i, c in enumerate(ref_id, 1) if ord(c) > 127), None)
+    if outside_ascii:
+        # Leap's URL rules are US-ASCII: an accented letter or a look-alike (a non-breaking
+        # space, a Cyrillic а) would reach Leap as a different refId than the partner typed.
+        position, char = outside_ascii
+        problems.append(
+            f"The refId must be plain ASCII (Leap's URL rules); found {char!r} at position "
+            f"{position}."
+        )
     if any(ord(c) < 32 or ord(c) == 127 for c in ref_id):
         problems.append("The refId contains a control character (such as a tab or line break).")
     if ref_id != ref_id.strip():
@@ -151,8 +160,13 @@ def connect_url(
     region: str,
     requested_utilities: Iterable[str] = (),
     redirect_params: RedirectParams = None,
+    offered_utilities: Sequence[str] = (),
 ) -> str:
-    """A Leap Connect link for one customer of the flow <org>/<title> in `region`."""
+    """A Leap Connect link for one customer of the flow <org>/<title> in `region`.
+
+    `offered_utilities` are the flow's utilities (empty: all of the region's); a requested
+    utility must be one of them, or the customer would be asked for one the flow cannot show.
+    """
     problems = name_problems("org", org) + name_problems("title", title)
     problems += [Problem("ref_id", m) for m in ref_id_problems(ref_id)]
     supported = REGION_UTILITIES.get(region)
@@ -169,6 +183,17 @@ def connect_url(
                     f"(choose from {', '.join(supported)}).",
                 )
             )
+        offered = flow_utilities(region, offered_utilities)
+        not_offered = [u for u in requested if u in supported and u not in offered]
+        if not_offered:
+            problems.append(
+                Problem(
+                    "requested_utilities",
+                    f"The flow does not offer {', '.join(not_offered)} (it offers "
+                    f"{', '.join(offered) or 'no utility of its region'}): request only the "
+                    "flow's utilities, or ask Leap to add the utility to the flow.",
+                )
+            )
     params = _params_or_problem(redirect_params, problems)
     if problems:
         raise LinkError(problems)
@@ -181,6 +206,14 @@ def connect_url(
         query.append("additional_redirect_params=" + encode_redirect_params(params))
     path = f"{_segment(org)}/{_segment(title)}/"
     return _checked_length(f"{base_url.rstrip('/')}/{path}?{'&'.join(query)}")
+
+
+def flow_utilities(region: str, utilities: Sequence[str]) -> tuple[str, ...]:
+    """The utilities a flow offers: its own list within its region, or, empty, all of it."""
+    supported = REGION_UTILITIES.get(region, ())
+    if not utilities:
+        return supported
+    return tuple(u for u in supported if u in utilities)
 
 
 def direct_url(

@@ -27,7 +27,12 @@ MAX_ROWS = 10_000
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ERRORS_KEPT = 10_000
 REQUIRED_COLUMNS = ("ref_id", "name", "email")
-KNOWN_COLUMNS = (*REQUIRED_COLUMNS, "utility", "customer_type", "external_id")
+KNOWN_COLUMNS = (*REQUIRED_COLUMNS, "utility", "customer_type", "external_id", "do_not_contact")
+# The optional do_not_contact column (the customer opted out of re-engagement touches).
+YES_NO = {
+    **dict.fromkeys(("1", "yes", "true", "y"), True),
+    **dict.fromkeys(("0", "no", "false", "n", ""), False),
+}
 ALIASES = {"refid": "ref_id", "customer_name": "name", "customer_email": "email"}
 LOOKUP_CHUNK = 1000
 UTILITY_SPLIT = re.compile(r"[,;|\s]+")
@@ -215,6 +220,14 @@ def _check_row(
             parsed.error(line, "email", f"{email[:80]} is not an email address.")
     if len(external_id) > 100:
         parsed.error(line, "external_id", "The external id is longer than 100 characters.")
+    do_not_contact = YES_NO.get(cell("do_not_contact").strip().lower())
+    if do_not_contact is None:
+        parsed.error(
+            line,
+            "do_not_contact",
+            f"do_not_contact must be 1/0, yes/no, true/false, y/n or empty, not "
+            f"{cell('do_not_contact').strip()[:40]!r}.",
+        )
     customer_type = cell("customer_type").strip().lower()
     if not customer_type:
         customer_type = flow.customer_type if flow else CustomerType.RESIDENTIAL
@@ -241,6 +254,7 @@ def _check_row(
                 region=flow.region,
                 requested_utilities=requested,
                 redirect_params=params,
+                offered_utilities=flow.utilities,
             )
         else:
             requested = []
@@ -269,6 +283,7 @@ def _check_row(
         "requested": requested,
         "params": params,
         "url": url,
+        "do_not_contact": bool(do_not_contact),
     }
 
 
@@ -351,6 +366,7 @@ def import_batch(batch_id: int) -> int:
                 requested_utilities=r["requested"],
                 redirect_params=r["params"],
                 url=r["url"],
+                do_not_contact=r.get("do_not_contact", False),
                 batch=batch,
                 created_by_id=batch.created_by_id,
             )
@@ -362,6 +378,14 @@ def import_batch(batch_id: int) -> int:
         except IntegrityError:
             # a concurrent import won the race on a refId; ours writes nothing
             raise ImportConflict([]) from None
+        # An opt-out in the file holds for a customer imported before too (never lifted here).
+        opted_out = [
+            r["ref_id"] for r in batch.rows if r.get("existing") and r.get("do_not_contact")
+        ]
+        for start in range(0, len(opted_out), LOOKUP_CHUNK):
+            Link.objects.filter(
+                org_name=batch.org_name, ref_id__in=opted_out[start : start + LOOKUP_CHUNK]
+            ).update(do_not_contact=True)
         batch.status = LinkBatch.Status.IMPORTED
         batch.created_links = len(links)
         batch.imported_at = timezone.now()

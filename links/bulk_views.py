@@ -87,6 +87,10 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "batch": batch,
         "new_count": len(batch.rows) - existing,
         "existing_count": existing,
+        # customers imported before whom this file marks as opted out (applied on Create)
+        "existing_opt_outs": sum(
+            1 for r in batch.rows if r.get("existing") and r.get("do_not_contact")
+        ),
         "errors": batch.errors[:ERRORS_SHOWN],
         "more_errors": max(batch.error_count - ERRORS_SHOWN, 0),
         "sample": batch.rows[:10],

@@ -26,7 +26,7 @@ class LinkFilter(django_filters.FilterSet):
         empty_label="All campaigns",
     )
     opened = django_filters.ChoiceFilter(
-        label="Opened",
+        label="Opened (seen by Leap)",
         choices=[("yes", "Opened"), ("no", "Never opened")],
         empty_label="Any",
         method="filter_opened",

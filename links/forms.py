@@ -53,6 +53,8 @@ class FlowForm(forms.ModelForm):
             "campaign",
             "thank_you_url",
             "forward_allowlist",
+            "follow_up_other_utility",
+            "first_touch_delay_minutes",
         ]
         help_texts = {
             "org_name": "Leap-generated name of your organization (Partner Portal, top right).",
@@ -85,7 +87,11 @@ class FlowForm(forms.ModelForm):
         supported = builder.REGION_UTILITIES.get(region or "", ())
         wrong = [u for u in utilities if u not in supported]
         if region and wrong:
-            self.add_error("utilities", f"{', '.join(wrong)} is not a {region} utility.")
+            self.add_error(
+                "utilities",
+                f"{', '.join(wrong)} is not a {region} utility (the region's utilities are "
+                f"{', '.join(supported)}).",
+            )
         for field in ("org_name", "title"):
             for problem in builder.name_problems(field.split("_")[0], cleaned.get(field) or ""):
                 self.add_error(field, problem.message)
@@ -131,6 +137,12 @@ class LinkForm(forms.Form):
         max_length=2000,
         help_text="Your own query string, returned on the final redirect: state=abc&campaign=x",
     )
+    do_not_contact = forms.BooleanField(
+        label="Do not contact",
+        required=False,
+        help_text="The customer opted out: leapdash never queues or posts re-engagement "
+        "touches for them.",
+    )
     resend = forms.BooleanField(
         label="This is the same customer: re-send their existing link", required=False
     )
@@ -160,6 +172,7 @@ class LinkForm(forms.Form):
                     region=flow.region,
                     requested_utilities=cleaned["requested_utilities"],
                     redirect_params=cleaned["redirect_params"],
+                    offered_utilities=flow.utilities,
                 )
             else:
                 cleaned["org_name"] = settings.LEAP_ORG_NAME
@@ -230,7 +243,8 @@ class BulkUploadForm(forms.Form):
         label="CSV file",
         allow_empty_file=True,  # links.bulk explains what an empty file should contain
         help_text="Columns ref_id, name, email, utility, customer_type (and optional "
-        "external_id); up to 10,000 rows and 10 MB, UTF-8.",
+        "external_id and do_not_contact: 1/0, yes/no, true/false, y/n, empty = no); up to "
+        "10,000 rows and 10 MB, UTF-8.",
     )
     use_extra_columns = forms.BooleanField(
         label="Other columns become redirect parameters", required=False

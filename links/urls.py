@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/preview/", views.link_preview, name="preview"),
     path("<int:pk>/", views.link_detail, name="detail"),
     path("<int:pk>/sent/", views.link_mark_sent, name="mark_sent"),
+    path("<int:pk>/do-not-contact/", views.link_do_not_contact, name="do_not_contact"),
     path("<int:pk>/qr.svg", views.link_qr, name="qr"),
     path("flows/", views.flow_list, name="flows"),
     path("flows/new/", views.flow_edit, name="flow_new"),

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -108,6 +108,8 @@ def _save_link(request: HttpRequest, form: LinkForm) -> Link:
     link.customer_external_id = data["customer_external_id"]
     link.customer_type = data["customer_type"]
     link.redirect_params = data["redirect_params"]
+    # Re-sending never lifts an opt-out; only the link page's explicit switch does.
+    link.do_not_contact = data["do_not_contact"] or link.do_not_contact
     link.url = form.url
     if link.pk is None:
         link.created_by_id = request.user.pk
@@ -132,6 +134,22 @@ def link_mark_sent(request: HttpRequest, pk: int) -> HttpResponse:
     link = get_object_or_404(Link, pk=pk)
     Link.objects.filter(pk=link.pk).update(sent_at=timezone.now())
     messages.success(request, f"Link for {link.ref_id} marked as sent.")
+    return redirect("links:detail", pk=link.pk)
+
+
+@dashboard_view
+@require_POST
+def link_do_not_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Turn the customer's opt-out on or off; the re-engagement queue reads the flag."""
+    link = get_object_or_404(Link, pk=pk)
+    choice = request.POST.get("do_not_contact")
+    if choice not in ("on", "off"):
+        return HttpResponseBadRequest("do_not_contact must be on or off.")
+    Link.objects.filter(pk=link.pk).update(do_not_contact=choice == "on")
+    if choice == "on":
+        messages.success(request, f"{link.ref_id} is marked do not contact: no more touches.")
+    else:
+        messages.success(request, f"{link.ref_id} may be contacted again.")
     return redirect("links:detail", pk=link.pk)
 
 
@@ -194,6 +212,7 @@ def link_export(request: HttpRequest) -> HttpResponse:
         "created_at",
         "sent_at",
         "first_opened_at",
+        "do_not_contact",
     ]
     values = (
         [
@@ -210,6 +229,7 @@ def link_export(request: HttpRequest) -> HttpResponse:
             _iso(link.created_at),
             _iso(link.sent_at),
             _iso(link.first_opened_at),
+            "yes" if link.do_not_contact else "no",
         ]
         for link in rows.iterator(chunk_size=2000)
     )
@@ -229,9 +249,10 @@ def _iso(value: object) -> str:
 def landing(request: HttpRequest) -> HttpResponse:
     """Where Leap's final redirect can point: thanks the customer, records an unverified visit.
 
-    Anyone can forge this request, so it proves nothing and marks nothing connected; it only
-    notes that a customer came back. The response is the same whether or not the refId is
-    known. A forward goes only to a URL on the flow's allow-list (no open redirect).
+    Anyone can forge this request, so it proves nothing and marks nothing connected or opened;
+    it only notes that someone reached the thank-you page. The response is the same whether or
+    not the refId is known. A forward goes only to a URL on the flow's allow-list (no open
+    redirect).
     """
     pairs = ((key, value) for key, values in request.GET.lists() for value in values)
     data = builder.clean_landing(pairs, ignore=LANDING_OWN_PARAMS)
@@ -244,11 +265,8 @@ def landing(request: HttpRequest) -> HttpResponse:
         user_agent=request.headers.get("User-Agent", "")[: builder.LANDING_USER_AGENT_MAX],
         flow_title=flow_title,
     )
-    if data.ref_id and data.valid_ref_id:
-        opened = Link.objects.filter(ref_id=data.ref_id, first_opened_at__isnull=True)
-        if flow is not None:
-            opened = opened.filter(org_name=flow.org_name)
-        opened.update(first_opened_at=timezone.now())
+    # No Link is touched, not even first_opened_at: "opened" comes only from Leap's Connect
+    # data (the sync), since this request proves nothing.
     target = request.GET.get("next", "")
     if flow is not None and target and target in flow.forward_allowlist:
         return HttpResponseRedirect(target)

@@ -81,6 +81,7 @@ def test_the_ref_id_validator_gives_reasons_or_accepts_and_never_crashes(ref_id)
         assert 3 <= len(ref_id) <= builder.REF_ID_MAX
         assert not set(ref_id) & builder.PARTNER_REFERENCE_FORBIDDEN
         assert all(ord(c) >= 32 and ord(c) != 127 for c in ref_id)
+        assert ref_id.isascii()
 
 
 @FUZZ

@@ -62,6 +62,29 @@ def test_a_program_manager_builds_a_connect_link_with_the_live_preview(
     assert "opened=yes" in page.url
 
 
+def test_a_program_manager_marks_a_customer_do_not_contact_and_back(logged_in_page, live_server):
+    flow = Flow.objects.create(org_name="test-energy", title="spring-2025", region="CAISO")
+    link = Link.objects.create(
+        flow=flow, org_name="test-energy", ref_id="quiet-0001", url="https://example.test/"
+    )
+    page = logged_in_page
+    page.goto(f"{live_server.url}/links/{link.pk}/")
+    row = page.get_by_role("row", name="Do not contact")
+    expect(row).to_contain_text("No.")
+    row.get_by_role("button", name="Mark as do not contact").click()
+    expect(page.locator("#do-not-contact-badge")).to_be_visible()
+    expect(row).to_contain_text("Yes: the customer opted out.")
+    link.refresh_from_db()
+    assert link.do_not_contact is True
+    page.goto(f"{live_server.url}/links/")
+    expect(page.get_by_role("row", name="quiet-0001")).to_contain_text("Do not contact")
+    page.goto(f"{live_server.url}/links/{link.pk}/")
+    page.get_by_role("button", name="Allow contact again").click()
+    expect(page.locator("#do-not-contact-badge")).to_have_count(0)
+    link.refresh_from_db()
+    assert link.do_not_contact is False
+
+
 def test_a_connect_link_goes_through_the_sandbox_and_lands_on_the_thank_you_page(
     logged_in_page, live_server, connect_host
 ):
@@ -100,7 +123,14 @@ def test_a_connect_link_goes_through_the_sandbox_and_lands_on_the_thank_you_page
     visit = LandingVisit.objects.get()
     assert visit.ref_id == "ada-0001"
     assert visit.params == {"campaign": "spring", "state": "abc 123"}
-    assert Link.objects.get(ref_id="ada-0001").first_opened_at is not None
+    # the redirect is forgeable: "opened" waits for Leap's Connect data (the sync sets it)
+    link = Link.objects.get(ref_id="ada-0001")
+    assert link.first_opened_at is None
+    page.goto(f"{live_server.url}/links/{link.pk}/")
+    expect(page.get_by_role("row", name="Opened (seen by Leap)")).to_contain_text("not yet")
+    visits = page.get_by_role("heading", name="Reached the thank-you page (unverified)")
+    expect(visits).to_be_visible()
+    expect(page.locator("section ul li")).to_contain_text("state=abc 123")
 
 
 def test_a_csv_import_is_previewed_with_row_errors_then_confirmed(

@@ -75,9 +75,9 @@ def test_requested_utilities_are_deduplicated_in_order():
 
 
 def test_unsafe_ref_id_characters_are_percent_encoded():
-    url = _connect("Cust 7 é+=@;,'")
-    assert "refId=Cust%207%20%C3%A9%2B%3D%40%3B%2C%27" in url
-    assert parse_link(url).ref_id == "Cust 7 é+=@;,'"
+    url = _connect("Cust 7 +=@;,'\"")
+    assert "refId=Cust%207%20%2B%3D%40%3B%2C%27%22" in url
+    assert parse_link(url).ref_id == "Cust 7 +=@;,'\""
 
 
 def test_tilde_dot_underscore_and_dash_stay_as_they_are():
@@ -138,6 +138,34 @@ def test_control_characters_and_surrounding_spaces_are_rejected():
     assert ref_id_problems(" abc") == ["The refId starts or ends with a space."]
 
 
+@pytest.mark.parametrize(
+    ("ref_id", "message"),
+    [
+        ("café-001", "found 'é' at position 4"),
+        ("ÉLAN-2", "found 'É' at position 1"),
+        ("cust\u00a0001", "found '\\xa0' at position 5"),  # a non-breaking space, shown escaped
+        ("cust-\u0430001", "found 'а' at position 6"),  # a Cyrillic а that looks like a Latin a
+        ("cust-\u200b1", "found '\\u200b' at position 6"),  # a zero-width space
+        ("home-🔋-1", "found '🔋' at position 6"),
+        ("naïve-é", "found 'ï' at position 3"),  # the first one is named
+    ],
+)
+def test_ref_ids_outside_us_ascii_are_refused_naming_the_character(ref_id, message):
+    expected = f"The refId must be plain ASCII (Leap's URL rules); {message}."
+    assert expected in ref_id_problems(ref_id)
+    with pytest.raises(LinkError) as excinfo:
+        _connect(ref_id)
+    assert expected in _messages(excinfo, "ref_id")
+    with pytest.raises(LinkError) as excinfo:
+        direct_url(DIRECT, "org", "pge", ref_id)
+    assert expected in _messages(excinfo, "ref_id")
+
+
+@pytest.mark.parametrize("ref_id", ["cust-001", "A~b_c.d-e", "x" * 255, "Cust 7 +=@;,'"])
+def test_printable_ascii_ref_ids_pass_the_ascii_rule(ref_id):
+    assert not any("ASCII" in p for p in ref_id_problems(ref_id))
+
+
 def test_every_problem_is_reported_at_once():
     with pytest.raises(LinkError) as excinfo:
         _connect("a#", requested_utilities=["oru-utilityapi"], redirect_params="refId=x")
@@ -166,6 +194,52 @@ def test_nyiso_flows_take_nyiso_utilities_only():
         "pge is not a NYISO utility Leap Connect supports "
         "(choose from cecony-utilityapi, oru-utilityapi, psegli-utilityapi)."
     ]
+
+
+@pytest.mark.parametrize(
+    ("region", "offered", "requested", "problem"),
+    [
+        # an empty list means every utility of the flow's region
+        ("CAISO", [], ["pge", "sce", "sdge"], None),
+        ("CAISO", ["pge", "sce"], ["pge"], None),
+        ("CAISO", ["pge", "sce"], ["pge", "sce"], None),
+        ("CAISO", ["pge", "sce"], [], None),
+        ("CAISO", ["pge"], ["sdge"], "sdge (it offers pge)"),
+        ("CAISO", ["pge"], ["sce", "pge", "sdge"], "sce, sdge (it offers pge)"),
+        ("NYISO", ["oru-utilityapi"], ["cecony-utilityapi"], "cecony-utilityapi (it offers oru-"),
+        # a flow list that strays outside its region offers only its region's part
+        ("CAISO", ["pge", "cecony-utilityapi"], ["pge"], None),
+    ],
+)
+def test_requested_utilities_must_be_ones_the_flow_offers(region, offered, requested, problem):
+    def build():
+        return connect_url(
+            CONNECT,
+            "org",
+            "flow",
+            "cust-001",
+            region=region,
+            requested_utilities=requested,
+            offered_utilities=offered,
+        )
+
+    if problem is None:
+        assert parse_link(build()).requested_utilities == tuple(requested)
+        return
+    with pytest.raises(LinkError) as excinfo:
+        build()
+    (message,) = _messages(excinfo, "requested_utilities")
+    assert message.startswith("The flow does not offer " + problem)
+    assert message.endswith(
+        "request only the flow's utilities, or ask Leap to add the utility to the flow."
+    )
+
+
+def test_a_utility_of_another_region_gets_the_region_message_not_the_flow_one():
+    with pytest.raises(LinkError) as excinfo:
+        _connect(requested_utilities=["cecony-utilityapi"], offered_utilities=["pge"])
+    (message,) = _messages(excinfo, "requested_utilities")
+    assert message.startswith("cecony-utilityapi is not a CAISO utility")
 
 
 def test_an_unknown_region_is_refused():
@@ -293,8 +367,9 @@ def test_clean_landing_keeps_the_first_ref_id_and_skips_ignored_keys():
 
 valid_ref_ids = st.text(
     alphabet=st.characters(
+        min_codepoint=32,  # printable US-ASCII only: anything else is refused
+        max_codepoint=126,
         blacklist_characters="".join(PARTNER_REFERENCE_FORBIDDEN),
-        blacklist_categories=("Cc", "Cs"),
     ),
     min_size=3,
     max_size=200,

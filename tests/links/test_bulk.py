@@ -334,3 +334,137 @@ def test_discarding_a_preview_imports_nothing(pm_client, flow):
     pm_client.post(reverse("links:batch_discard", args=[batch.pk]))
     pm_client.post(reverse("links:batch_confirm", args=[batch.pk]))
     assert not Link.objects.exists()
+
+
+# --- the flow's utilities and ASCII refIds --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("flow_utilities", "cell", "message"),
+    [
+        (["pge"], "sce", "The flow does not offer sce (it offers pge)"),
+        (["pge", "sce"], "sdge;pge", "The flow does not offer sdge (it offers pge, sce)"),
+        (["sdge"], "pge sce sdge", "The flow does not offer pge, sce (it offers sdge)"),
+        (["pge"], "pge", None),
+        ([], "sdge", None),
+    ],
+)
+def test_a_row_may_request_only_the_flows_utilities(pm_client, flow, flow_utilities, cell, message):
+    flow.utilities = flow_utilities
+    flow.save()
+    content = (HEADER + f"cust-1,A,a@example.com,{cell},\n").encode()
+    batch = _batch_from(_upload(pm_client, content, flow=flow))
+    if message is None:
+        assert batch.errors == []
+        assert len(batch.rows) == 1
+        return
+    assert batch.rows == []
+    (error,) = batch.errors
+    assert (error["line"], error["column"]) == (2, "utility")
+    assert error["message"].startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("ref_id", "found"),
+    [("josé-1", "'é' at position 4"), ("cust\u00a01", "'\\xa0' at position 5")],
+)
+def test_a_ref_id_outside_ascii_is_a_row_error(pm_client, flow, ref_id, found):
+    content = (HEADER + f"{ref_id},A,a@example.com,,\ncust-2,B,b@example.com,,\n").encode()
+    batch = _batch_from(_upload(pm_client, content, flow=flow))
+    assert batch.errors == [
+        {
+            "line": 2,
+            "column": "ref_id",
+            "message": f"The refId must be plain ASCII (Leap's URL rules); found {found}.",
+        }
+    ]
+    assert [r["ref_id"] for r in batch.rows] == ["cust-2"]
+
+
+# --- the do_not_contact column --------------------------------------------------------------------
+
+DNC_HEADER = "ref_id,name,email,utility,customer_type,do_not_contact\n"
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("1", True),
+        ("yes", True),
+        ("YES", True),
+        (" true ", True),
+        ("True", True),
+        ("y", True),
+        ("Y", True),
+        ("0", False),
+        ("no", False),
+        ("No", False),
+        ("false", False),
+        ("FALSE", False),
+        ("n", False),
+        ("", False),
+        ("  ", False),
+    ],
+)
+def test_the_do_not_contact_column_reads_yes_and_no_words(pm_client, flow, cell, expected):
+    content = (DNC_HEADER + f"cust-1,Ada,ada@example.com,pge,,{cell}\n").encode()
+    batch = _batch_from(_upload(pm_client, content, flow=flow))
+    assert batch.errors == []
+    assert batch.rows[0]["do_not_contact"] is expected
+    pm_client.post(reverse("links:batch_confirm", args=[batch.pk]))
+    assert Link.objects.get().do_not_contact is expected
+
+
+@pytest.mark.parametrize("cell", ["maybe", "2", "-1", "oui", "t", "f", "yes please", "ja"])
+def test_any_other_do_not_contact_value_is_a_row_error_naming_it(pm_client, flow, cell):
+    content = (
+        DNC_HEADER + f"cust-1,Ada,ada@example.com,pge,,{cell}\ncust-2,Bob,bob@example.com,,,no\n"
+    ).encode()
+    batch = _batch_from(_upload(pm_client, content, flow=flow))
+    assert batch.errors == [
+        {
+            "line": 2,
+            "column": "do_not_contact",
+            "message": "do_not_contact must be 1/0, yes/no, true/false, y/n or empty, "
+            f"not {cell!r}.",
+        }
+    ]
+    assert [r["ref_id"] for r in batch.rows] == ["cust-2"]
+
+
+def test_a_file_without_the_column_imports_everyone_as_contactable(pm_client, flow):
+    batch = _batch_from(
+        _upload(pm_client, (HEADER + "cust-1,A,a@example.com,,\n").encode(), flow=flow)
+    )
+    assert batch.rows[0]["do_not_contact"] is False
+    assert "do_not_contact" not in batch.ignored_columns
+    pm_client.post(reverse("links:batch_confirm", args=[batch.pk]))
+    assert Link.objects.get().do_not_contact is False
+
+
+def test_an_opt_out_in_the_file_reaches_a_customer_imported_before(pm_client, flow, make_link):
+    old = make_link(flow, ref_id="cust-1", customer_email="ada@example.com")
+    kept = make_link(flow, ref_id="cust-2", customer_email="bob@example.com", do_not_contact=True)
+    content = (
+        DNC_HEADER + "cust-1,Ada,ada@example.com,,,yes\n"
+        "cust-2,Bob,bob@example.com,,,no\n"  # a file never lifts an opt-out
+    ).encode()
+    batch = _batch_from(_upload(pm_client, content, flow=flow))
+    page = pm_client.get(reverse("links:batch", args=[batch.pk])).content.decode()
+    assert "1 customer imported before is marked <strong>do not contact</strong>" in page
+    assert '<button type="submit" >Create 0 links</button>' in page  # enabled for the opt-out
+    pm_client.post(reverse("links:batch_confirm", args=[batch.pk]))
+    old.refresh_from_db()
+    kept.refresh_from_db()
+    assert (old.do_not_contact, kept.do_not_contact) == (True, True)
+
+
+def test_a_preview_stored_before_the_column_existed_imports_as_contactable(pm_client, flow):
+    batch = _batch_from(
+        _upload(pm_client, (HEADER + "cust-1,A,a@example.com,,\n").encode(), flow=flow)
+    )
+    LinkBatch.objects.filter(pk=batch.pk).update(
+        rows=[{k: v for k, v in batch.rows[0].items() if k != "do_not_contact"}]
+    )
+    pm_client.post(reverse("links:batch_confirm", args=[batch.pk]))
+    assert Link.objects.get().do_not_contact is False

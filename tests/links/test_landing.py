@@ -1,9 +1,11 @@
 """The public final-redirect landing: untrusted input, no open redirect, no existence leak."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from links.models import LandingVisit, Link
 
@@ -38,17 +40,31 @@ def test_a_visit_is_recorded_with_ref_id_params_and_user_agent(client, flow, mak
     )
     assert visit.params == {"campaign": "spring", "state": "abc"}
     link.refresh_from_db()
-    assert link.first_opened_at is not None  # opened, never "connected": that comes from Leap
+    # neither "opened" nor "connected": anyone can forge this request, both come from Leap
+    assert link.first_opened_at is None
 
 
-def test_a_later_visit_keeps_the_first_opened_time(client, make_link):
-    link = make_link(ref_id="cust-0002")
+def test_visits_never_move_the_opened_time_leap_gave(client, make_link):
+    seen_by_leap = timezone.now() - timedelta(days=2)
+    link = make_link(ref_id="cust-0002", first_opened_at=seen_by_leap)
+    client.get(DONE, {"refId": "cust-0002"})
     client.get(DONE, {"refId": "cust-0002"})
     link.refresh_from_db()
-    first = link.first_opened_at
-    client.get(DONE, {"refId": "cust-0002"})
-    link.refresh_from_db()
-    assert link.first_opened_at == first
+    assert link.first_opened_at == seen_by_leap
+    assert LandingVisit.objects.filter(ref_id="cust-0002").count() == 2
+
+
+def test_the_link_page_keeps_the_landing_visit_apart_from_leaps_opened(
+    client, pm_client, make_link
+):
+    link = make_link(ref_id="cust-0004")
+    client.get(DONE, {"refId": "cust-0004", "state": "abc"})
+    html = pm_client.get(reverse("links:detail", args=[link.pk])).content.decode()
+    opened_row = re.search(r"<th>Opened \(seen by Leap\)</th><td>([^<]*)</td>", html)
+    assert opened_row is not None
+    assert opened_row.group(1).startswith("not yet")
+    visits = html.split("Reached the thank-you page (unverified)</h2>", 1)[1]
+    assert "<code>state=abc</code>" in visits.split("</section>", 1)[0]
 
 
 def test_known_and_unknown_ref_ids_get_the_same_page(client, make_link):
@@ -109,14 +125,17 @@ def test_untrusted_values_are_cut_to_size(client, db):
     assert {len(v) for v in visit.params.values()} == {500}
 
 
-def test_the_landing_changes_no_link_but_its_first_opened_time(client, flow, make_link):
+def test_the_landing_changes_no_link_not_even_its_opened_time(client, flow, make_link):
     link = make_link(flow, ref_id="cust-0009")
     fields = [f.attname for f in Link._meta.concrete_fields]
     before = {name: getattr(link, name) for name in fields}
-    client.get(DONE, {"refId": "cust-0009", "status": "COMPLETED", "connected": "true"})
+    client.get(
+        DONE,
+        {"flow": "spring-2025", "refId": "cust-0009", "status": "COMPLETED", "connected": "true"},
+    )
     link.refresh_from_db()
     changed = {name for name in fields if getattr(link, name) != before[name]}
-    assert changed == {"first_opened_at"}
+    assert changed == set()
 
 
 def test_the_landing_only_answers_get(client, db):

@@ -94,6 +94,80 @@ def test_the_preview_explains_each_broken_rule(pm_client, flow):
     assert 'id="link-url"' not in html
 
 
+@pytest.mark.parametrize(
+    ("flow_utilities", "requested", "error"),
+    [
+        (["pge"], ["sce"], "The flow does not offer sce (it offers pge)"),
+        (["pge", "sdge"], ["sce", "sdge"], "The flow does not offer sce (it offers pge, sdge)"),
+        (["pge", "sce"], ["pge", "sce"], None),
+        ([], ["sdge"], None),  # no list: every CAISO utility
+    ],
+)
+def test_the_link_form_takes_only_utilities_the_flow_offers(
+    pm_client, flow, flow_utilities, requested, error
+):
+    Flow.objects.filter(pk=flow.pk).update(utilities=flow_utilities)
+    data = _connect_data(flow, requested_utilities=requested)
+    preview = pm_client.post(PREVIEW, data).content.decode()
+    response = pm_client.post(NEW, data)
+    if error is None:
+        assert 'id="link-url"' in preview
+        assert response.status_code == 302
+        assert Link.objects.get().requested_utilities == requested
+        return
+    assert error in preview
+    assert 'id="link-url"' not in preview
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert not Link.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("kind", "ref_id", "error"),
+    [
+        ("connect", "josé-001", "found &#x27;é&#x27; at position 4"),
+        ("direct", "cust\u00a0001", "found &#x27;\\xa0&#x27; at position 5"),
+    ],
+)
+def test_the_link_form_refuses_a_ref_id_outside_ascii(
+    pm_client, settings, flow, kind, ref_id, error
+):
+    settings.LEAP_ORG_NAME = "test-energy"
+    data = _connect_data(flow, ref_id=ref_id)
+    if kind == "direct":
+        data.update(kind="direct", utility="pge", requested_utilities=[])
+    html = pm_client.post(NEW, data).content.decode()
+    assert f"The refId must be plain ASCII (Leap&#x27;s URL rules); {error}." in html
+    assert not Link.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("ref_id", "saved"), [("cust-é01", False), ("cust#001", False), ("cust-002", True)]
+)
+def test_the_admin_applies_the_ref_id_rules_too(ops_client, flow, make_link, ref_id, saved):
+    link = make_link(flow, ref_id="cust-001")
+    data = {
+        "flow": flow.pk,
+        "kind": "connect",
+        "org_name": link.org_name,
+        "ref_id": ref_id,
+        "customer_name": link.customer_name,
+        "customer_email": link.customer_email,
+        "customer_type": "residential",
+        "requested_utilities": "[]",
+        "redirect_params": "{}",
+    }
+    response = ops_client.post(f"/admin/links/link/{link.pk}/change/", data)
+    link.refresh_from_db()
+    if saved:
+        assert response.status_code == 302
+        assert link.ref_id == ref_id
+    else:
+        assert response.status_code == 200
+        assert response.context["adminform"].form.errors["ref_id"]
+        assert link.ref_id == "cust-001"
+
+
 def test_a_commercial_direct_link_is_refused_with_an_offer_to_build_a_connect_link(pm_client):
     data = {
         "kind": "direct",
@@ -178,12 +252,15 @@ def test_a_program_manager_adds_a_flow(pm_client):
         "campaign": "autumn",
         "thank_you_url": "https://partner.example/thanks",
         "forward_allowlist": "https://partner.example/a\n\nhttps://partner.example/b\n",
+        "follow_up_other_utility": "on",
+        "first_touch_delay_minutes": "30",
     }
     response = pm_client.post(reverse("links:flow_new"), data)
     assert response.status_code == 302
     flow = Flow.objects.get()
     assert flow.forward_allowlist == ["https://partner.example/a", "https://partner.example/b"]
     assert flow.utilities == ["cecony-utilityapi"]
+    assert (flow.follow_up_other_utility, flow.first_touch_delay_minutes) == (True, 30)
     assert b"test-energy/ny-commercial" in pm_client.get(reverse("links:flows")).content
 
 
@@ -197,9 +274,74 @@ def test_a_flow_refuses_other_regions_utilities_and_relative_forward_urls(pm_cli
         "forward_allowlist": "/relative\njavascript:alert(1)",
     }
     html = pm_client.post(reverse("links:flow_new"), data).content.decode()
-    assert "pge is not a NYISO utility." in html
+    assert (
+        "pge is not a NYISO utility (the region&#x27;s utilities are cecony-utilityapi, "
+        "oru-utilityapi, psegli-utilityapi)." in html
+    )
     assert "/relative is not an absolute http(s) URL." in html
     assert not Flow.objects.exists()
+
+
+def _flow_data(**overrides):
+    data = {
+        "org_name": "test-energy",
+        "title": "spring",
+        "region": "CAISO",
+        "customer_type": "residential",
+        "first_touch_delay_minutes": "15",
+    }
+    return {**data, **overrides}
+
+
+@pytest.mark.parametrize(
+    ("delay", "error"),
+    [
+        ("4", "Ensure this value is greater than or equal to 5."),
+        ("61", "Ensure this value is less than or equal to 60."),
+        ("5", None),
+        ("60", None),
+        ("", "This field is required."),
+    ],
+)
+def test_the_first_touch_delay_stays_within_leaps_5_to_60_minutes(pm_client, delay, error):
+    response = pm_client.post(
+        reverse("links:flow_new"), _flow_data(first_touch_delay_minutes=delay)
+    )
+    if error is None:
+        assert response.status_code == 302
+        assert Flow.objects.get().first_touch_delay_minutes == int(delay)
+    else:
+        assert response.status_code == 200
+        assert response.context["form"].errors["first_touch_delay_minutes"] == [error]
+        assert not Flow.objects.exists()
+
+
+def test_a_new_flow_follows_leaps_defaults(pm_client):
+    form = pm_client.get(reverse("links:flow_new")).content.decode()
+    assert "Follow up a customer who connected another utility" in form
+    assert "First touch delay (minutes)" in form
+    assert pm_client.post(reverse("links:flow_new"), _flow_data()).status_code == 302
+    flow = Flow.objects.get()
+    assert (flow.follow_up_other_utility, flow.first_touch_delay_minutes) == (False, 15)
+
+
+def test_ops_edit_flows_in_the_admin_under_the_same_rules(ops_client):
+    add = "/admin/links/flow/add/"
+    assert b"First touch delay (minutes)" in ops_client.get(add).content
+    refused = ops_client.post(add, _flow_data(utilities=["cecony-utilityapi"]))
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["utilities"] == [
+        "cecony-utilityapi is not a CAISO utility (the region's utilities are pge, sce, sdge)."
+    ]
+    data = _flow_data(utilities=["pge"], follow_up_other_utility="on")
+    data["first_touch_delay_minutes"] = "45"
+    assert ops_client.post(add, data).status_code == 302
+    flow = Flow.objects.get()
+    assert (flow.utilities, flow.follow_up_other_utility, flow.first_touch_delay_minutes) == (
+        ["pge"],
+        True,
+        45,
+    )
 
 
 # --- the table -----------------------------------------------------------------------------------
