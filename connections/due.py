@@ -15,10 +15,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from .actors import CUSTOMER_ACTIONS
-from .cadence import HORIZON, CadenceState, NextTouch, PastTouch, Policy, abandonment, next_touch
+from .cadence import (
+    HORIZON,
+    SAME_ABANDONMENT,
+    CadenceState,
+    NextTouch,
+    PastTouch,
+    Policy,
+    WebhookState,
+    abandonment,
+    next_touch,
+)
 from .choices import Action
 from .messages import FINISH_CONNECTING_KEY, Message, render_message
 from .models import Connection, Touchpoint
@@ -83,20 +93,43 @@ def _iso(at: datetime | None) -> str | None:
 
 
 def candidates(now: datetime) -> QuerySet[Connection]:
-    """Connections that may owe the customer a touch: a customer action (or one waiting for
-    Leap's quiet hour or its Connect data) abandoned within the horizon, not opted out."""
+    """Connections that may owe the customer a touch: a customer action (or a webhook-seen
+    abandonment waiting for Leap's Connect data) within the horizon, not opted out. Rows the
+    cadence surely holds back are left out in SQL: a touch sent within the minimum gap, or this
+    abandonment's cadence ended (touch 3 sent, or skipped)."""
     since = now - HORIZON
     recent = Q(last_interaction_at__gte=since) | Q(webhook_at__gte=since)
     recent |= Q(reauthorize_since__gte=since)
-    waiting = Q(next_action=Action.IN_PROGRESS) & ~Q(message_key="")
+    early = Q(next_action=Action.IN_PROGRESS, webhook_state=WebhookState.ABANDONED)
     touches = Touchpoint.objects.filter(at__gte=since - timedelta(days=2)).order_by("at")
+    mine = Touchpoint.objects.filter(connection=OuterRef("pk"))
+    gap = timedelta(hours=settings.REENGAGE_MIN_GAP_HOURS)
+    in_gap = mine.filter(outcome=Touchpoint.Outcome.SENT, at__gt=now - gap)
+    ended = mine.filter(abandoned_at=OuterRef("anchor")).filter(
+        Q(outcome=Touchpoint.Outcome.SKIPPED) | Q(outcome=Touchpoint.Outcome.SENT, touch=3)
+    )
     return (
         Connection.objects.filter(recent)
-        .filter(Q(next_action__in=CUSTOMER_ACTIONS) | waiting)
+        .filter(Q(next_action__in=CUSTOMER_ACTIONS) | early)
         .exclude(link__do_not_contact=True)
+        .annotate(anchor=_anchor())
+        .exclude(Exists(in_gap))
+        .exclude(Exists(ended))
         .select_related("link", "link__flow")
         .prefetch_related(Prefetch("touchpoints", queryset=touches, to_attr="recent_touches"))
         .order_by("last_interaction_at", "pk")
+    )
+
+
+def _anchor() -> Case:
+    """cadence.abandonment() in SQL (without the completed-by-webhook case, left to it)."""
+    return Case(
+        When(reauthorize_since__isnull=False, then=F("reauthorize_since")),
+        When(
+            webhook_at__gte=F("last_interaction_at") - Value(SAME_ABANDONMENT),
+            then=F("webhook_at"),
+        ),
+        default=F("last_interaction_at"),
     )
 
 

@@ -21,6 +21,7 @@ import requests
 from celery import shared_task
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .due import DueTouch, due_touches
@@ -137,21 +138,15 @@ def _record_sent(hook: OutgoingHook, due: DueTouch, now: datetime) -> None:
 
 
 def _record(hook: OutgoingHook, now: datetime, result: Delivery) -> None:
+    """The hook's last result and its counts (added in SQL: the monitor reads these)."""
     if not (result.delivered or result.refused or result.unreachable):
         return
-    hook.last_attempt_at = now
-    hook.last_status = result.status[:200]
-    hook.delivered_count += result.delivered
-    hook.refused_count += result.refused
-    hook.unreachable_count += result.unreachable
-    hook.save(
-        update_fields=[
-            "last_attempt_at",
-            "last_status",
-            "delivered_count",
-            "refused_count",
-            "unreachable_count",
-        ]
+    OutgoingHook.objects.filter(pk=hook.pk).update(
+        last_attempt_at=now,
+        last_status=result.status[:200],
+        delivered_count=F("delivered_count") + result.delivered,
+        refused_count=F("refused_count") + result.refused,
+        unreachable_count=F("unreachable_count") + result.unreachable,
     )
 
 

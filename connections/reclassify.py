@@ -35,9 +35,11 @@ def needing_reclassification(now: datetime) -> QuerySet[Connection]:
     return Connection.objects.filter(linked_since | escalation_due | older_rules)
 
 
-def reclassify(ref_ids: Iterable[str], *, now: datetime) -> SyncCounts:
+def reclassify(
+    ref_ids: Iterable[str], *, now: datetime, counts: SyncCounts | None = None
+) -> SyncCounts:
     """Re-run the verdict of these refIds from their stored records."""
-    counts = SyncCounts()
+    counts = counts if counts is not None else SyncCounts()
     for chunk in _chunks(iter(ref_ids)):
         raws = Connection.objects.filter(ref_id__in=chunk).values_list("raw", flat=True)
         records: list[ConnectionRecord] = []
@@ -52,9 +54,21 @@ def reclassify(ref_ids: Iterable[str], *, now: datetime) -> SyncCounts:
 
 
 def reclassify_due(now: datetime) -> SyncCounts:
-    """The sync's last step: every connection whose verdict may be out of date."""
-    refs = needing_reclassification(now).order_by().values_list("ref_id", flat=True)
-    return reclassify(refs.iterator(chunk_size=2000), now=now)
+    """The sync's last step: every connection whose verdict may be out of date, a chunk at a
+    time in id order (each chunk is written before the next is read)."""
+    counts = SyncCounts()
+    after = 0
+    while True:
+        rows = list(
+            needing_reclassification(now)
+            .filter(pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", "ref_id")[:CHUNK]
+        )
+        if not rows:
+            return counts
+        after = rows[-1][0]
+        reclassify([ref for _, ref in rows], now=now, counts=counts)
 
 
 def _chunks(refs: Iterator[str]) -> Iterator[list[str]]:

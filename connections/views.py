@@ -274,7 +274,7 @@ def _timeline(c: Connection) -> list[dict[str, Any]]:
         add(link.created_at, "link", "Link created", str(link.flow or link.get_kind_display()))
         add(link.sent_at, "link", "Link sent")
     for visit in LandingVisit.objects.filter(ref_id=c.ref_id)[:TIMELINE_LIMIT]:
-        add(visit.created_at, "visit", "Came back to the landing page", "unverified")
+        add(visit.created_at, "visit", "Reached the thank-you page (unverified)", "unverified")
     add(c.started_at, "leap", "Opened the link", "Leap Connect session started", "badge-info")
     for u in c.utilities.all():
         add(u.started_at, "utility", f"Tried {u.utility_name}")
@@ -325,6 +325,8 @@ def connection_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     # The raw record is for ops (it may hold more than a program manager needs to see).
     raw = json.dumps(c.raw, indent=2, sort_keys=True) if is_ops(request.user) else None
+    # the cadence reads the recent touches: they are prefetched already
+    c.recent_touches = list(c.touchpoints.all())  # type: ignore[attr-defined]
     upcoming = next_touch_of(c, timezone.now())
     context = {
         "c": c,

@@ -3,18 +3,20 @@ tasks run on beat's schedule; what reached the partner's tool is handed to the o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.cache import caches
 from django.db import transaction
 from django.test import Client
 
-from connections.due import due_for
+from connections.due import candidates, due_for
 from connections.hooks import post_due_touches_task
-from connections.models import Connection, OutgoingHook
+from connections.models import OutgoingHook
 from connections.tasks import sync_connections_task
 from leapdash.accounts.roles import PROGRAM_MANAGERS
 from leapdash.leap.sandbox import models as sandbox
@@ -54,6 +56,10 @@ class Outcome:
 
 
 def run(*, customers: int, days: int, seed: int) -> Outcome:
+    # locks of this run only: a run stopped midway must not hold the next one's
+    settings.CACHES["default"]["KEY_PREFIX"] = f"leapdash-simulation-{uuid.uuid4().hex}"
+    with suppress(AttributeError):  # this thread's cache, if made already, with the old prefix
+        del caches["default"]
     population = script(seed, customers, START, days)
     receiver = Receiver()
     clock = Clock(START)
@@ -190,14 +196,10 @@ def _program_manager() -> Client:
 def _skip_due_touches(pm: Client, skippers: list[Customer], now: datetime) -> None:
     """A program manager skips, from the queue, the first touch due to these customers."""
     refs = [c.ref_id for c in skippers]
-    for connection in _connections(refs):
+    for connection in candidates(now).filter(ref_id__in=refs):
         due = due_for(connection, now)
         if due is not None:
             pm.post(
                 f"/connections/{connection.pk}/touch/",
                 {"action": "skip", "touch": str(due.touch.touch)},
             )
-
-
-def _connections(refs: list[str]) -> Iterator[Connection]:
-    yield from Connection.objects.filter(ref_id__in=refs).select_related("link", "link__flow")

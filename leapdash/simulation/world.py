@@ -112,7 +112,7 @@ def own_database(prefix: str) -> Iterator[str]:
     if db["ENGINE"] != "django.db.backends.postgresql":
         raise SystemExit("simulate_campaign needs PostgreSQL (DATABASE_URL)")
     name = f"{prefix}_{datetime.now().strftime('%H%M%S')}_{threading.get_native_id()}"
-    server = {
+    server: dict[str, Any] = {
         "host": db.get("HOST") or "127.0.0.1",
         "port": int(db.get("PORT") or 5432),
         "user": db.get("USER") or "postgres",
@@ -146,7 +146,8 @@ def own_database(prefix: str) -> Iterator[str]:
 class QuietHandler(WSGIRequestHandler):
     def setup(self) -> None:
         super().setup()
-        _no_delay(self.connection)
+        if isinstance(self.request, socket.socket):
+            _no_delay(self.request)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base's name)
         pass

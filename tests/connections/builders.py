@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -56,7 +57,7 @@ def conn(
     unknown: tuple[str, ...] = (),
     raw: dict[str, Any] | None = None,
 ) -> ConnectionRecord:
-    return ConnectionRecord(
+    record = ConnectionRecord(
         id=f"{region}_0000_{ref_id}",
         ref_id=ref_id,
         transmission_region=region,
@@ -68,8 +69,45 @@ def conn(
             prohibited_resource_attestation=pra, demand_response_participation=drp
         ),
         unknown_values=unknown,
-        raw=raw or {"ref_id": ref_id},
+        raw=raw or {},
     )
+    return record if raw else replace(record, raw=document_of(record))
+
+
+def _stamp(at: datetime | None) -> str | None:
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ") if at else None
+
+
+def document_of(record: ConnectionRecord) -> dict[str, Any]:
+    """The Connect API entry a record is read from (what the sync keeps as `raw`)."""
+    return {
+        "id": record.id,
+        "transmission_region": record.transmission_region,
+        "ref_id": record.ref_id,
+        "start_date_time_utc": _stamp(record.started_at),
+        "last_interaction_date_time_utc": _stamp(record.last_interaction_at),
+        "connection_status": record.status,
+        "utility_connections": [
+            {
+                "authorization_uuid": u.authorization_uuid,
+                "utility_name": u.utility_name,
+                "utility_is_required": u.utility_is_required,
+                "status": u.status,
+                "error_code": u.error_code,
+                "start_date_time_utc": _stamp(u.started_at),
+                "last_interaction_date_time_utc": _stamp(u.last_interaction_at),
+            }
+            for u in record.utilities
+        ],
+        "agreements": {
+            "prohibited_resource_attestation_status": (
+                record.agreements.prohibited_resource_attestation
+            ),
+            "demand_response_participation_agreement_status": (
+                record.agreements.demand_response_participation
+            ),
+        },
+    }
 
 
 def page_of(

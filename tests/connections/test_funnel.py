@@ -101,7 +101,7 @@ def test_the_funnel_serves_its_partial_to_htmx_and_a_csv(pm_client, flows):
     ]
     assert ["acme/battery", "Spring", "6", "5", "4", "3", "2", "1"] in rows
     assert ["Total", "", "7", "6", "5", "3", "2", "1"] in rows
-    assert ["BAD_LOGIN", "Wrong utility login", "2"] in rows
+    assert ["BAD_LOGIN", "Wrong utility login", "2", "The customer"] in rows
 
 
 def test_the_funnel_has_an_empty_state(pm_client):

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 
-from connections.models import WebhookEvent
+from connections.models import Connection, WebhookEvent
 from connections.webhooks import SECRET_HEADER
+from links.models import Link
 
 URL = "/webhooks/leap/"
+AUTH = "connect_session.authorization_updated"
 SECRET = "test-webhook-secret"  # leapdash/profiles/test.env
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +144,32 @@ def test_a_refid_too_long_to_be_one_is_stored_but_not_resynced(
 
 def test_only_post_is_accepted(leap):
     assert leap.get(URL, headers={SECRET_HEADER: SECRET}).status_code == 405
+
+
+def test_the_session_state_is_kept_from_the_first_receipt_of_each_event(leap):
+    Link.objects.create(org_name="acme", ref_id="Test1012", url="https://l.example/x")
+    at = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
+    with time_machine.travel(at, tick=False):
+        _post(leap, _event("e1", status="CREATED"))
+    with time_machine.travel(at + timedelta(minutes=3), tick=False):
+        _post(leap, _event("e2", webhook_event_type=AUTH, utility_name="PGE", status="FAILED"))
+    with time_machine.travel(at + timedelta(minutes=4), tick=False):
+        _post(leap, _event("e3", status="UPDATED"))  # accompanies the failure: not news
+    with time_machine.travel(at + timedelta(hours=2), tick=False):
+        _post(leap, _event("e2", webhook_event_type=AUTH, utility_name="PGE", status="FAILED"))
+    c = Connection.objects.get(ref_id="Test1012")
+    assert (c.webhook_state, c.webhook_at) == ("abandoned", at + timedelta(minutes=3))
+
+
+def test_a_first_event_for_a_link_of_ours_makes_a_placeholder_connection(leap):
+    link = Link.objects.create(org_name="acme", ref_id="Test1012", url="https://l.example/x")
+    _post(leap, _event(status="CREATED"))
+    c = Connection.objects.get(ref_id="Test1012")
+    assert (c.link, c.next_action, c.message_key) == (link, "IN_PROGRESS", "finish_connecting")
+    link.refresh_from_db()
+    assert link.first_opened_at == c.webhook_at  # Leap says the link was opened
+
+
+def test_an_event_for_a_refid_we_never_sent_makes_no_connection(leap):
+    _post(leap, _event(status="CREATED"))
+    assert not Connection.objects.exists()

@@ -1,0 +1,104 @@
+"""Verdicts that change without Leap's record changing: a link appears, a flow's choice changes,
+a manual review ages, the rules change. And "opened" comes from Leap's data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from connections.models import Connection
+from connections.reclassify import needing_reclassification, reclassify, reclassify_due
+from connections.status import RULES_VERSION, Action
+from connections.sync import write_page
+from leapdash.runs.tracking import SyncCounts
+from links.models import Flow, Link
+
+from .builders import NOW, PGE, SCE, conn, page_of, util
+
+pytestmark = pytest.mark.django_db
+
+PARKED_OR_NOT = conn("PARTIAL", util(PGE, "ERROR", "BAD_LOGIN"), util(SCE, required=False))
+
+
+def _store(*records, now=NOW):
+    write_page(page_of(list(records)), now=now, counts=SyncCounts())
+
+
+def _action(ref_id="ref-1") -> str:
+    return Connection.objects.get(ref_id=ref_id).next_action
+
+
+def _link(flow=None, customer_type="residential", ref_id="ref-1") -> Link:
+    return Link.objects.create(
+        org_name="acme",
+        ref_id=ref_id,
+        url="https://l.example/x",
+        flow=flow,
+        customer_type=customer_type,
+    )
+
+
+def test_a_link_that_appears_later_gives_the_customer_type(db):
+    _store(PARKED_OR_NOT)
+    assert _action() == Action.OTHER_UTILITY_CONNECTED  # unknown type: the old heuristic
+    _link(customer_type="commercial")
+    assert list(needing_reclassification(NOW).values_list("ref_id", flat=True)) == ["ref-1"]
+    reclassify_due(NOW)
+    c = Connection.objects.select_related("link").get()
+    assert c.link is not None
+    assert (c.next_action, c.link.customer_type) == (Action.TAILORED_MESSAGE, "commercial")
+    assert not needing_reclassification(NOW).exists()
+
+
+@pytest.mark.parametrize(
+    ("follow_up", "expected"),
+    [(False, Action.OTHER_UTILITY_CONNECTED), (True, Action.TAILORED_MESSAGE)],
+)
+def test_the_flows_follow_up_choice_decides_for_its_residential_customers(follow_up, expected):
+    flow = Flow.objects.create(org_name="acme", title="home", follow_up_other_utility=follow_up)
+    _link(flow=flow)
+    _store(PARKED_OR_NOT)
+    assert _action() == expected
+    flow.follow_up_other_utility = not follow_up
+    flow.save()
+    reclassify(["ref-1"], now=NOW)
+    assert _action() != expected
+
+
+def test_a_manual_review_goes_to_ops_after_three_days_without_a_new_record():
+    review = conn("ERROR", util(PGE, "ERROR", "PENDING_MANUAL_REVIEW"))
+    _store(review)
+    assert _action() == Action.PROVIDER_REVIEW
+    assert not needing_reclassification(NOW).exists()
+    later = review.last_interaction_at + timedelta(days=3)
+    assert list(needing_reclassification(later).values_list("ref_id", flat=True)) == ["ref-1"]
+    reclassify_due(later)
+    assert _action() == Action.ASK_LEAP_SUPPORT
+
+
+def test_connections_classified_by_older_rules_are_classified_again():
+    _store(conn("ERROR", util(PGE, "ERROR", "PENDING_MANUAL_REVIEW")))
+    # as the previous version stored it: its own verdict and fingerprint
+    Connection.objects.update(
+        rules_version=RULES_VERSION - 1, next_action=Action.TAILORED_MESSAGE, fingerprint="v1"
+    )
+    counts = reclassify_due(NOW)
+    c = Connection.objects.get()
+    assert (c.next_action, c.rules_version, counts.updated) == (
+        Action.PROVIDER_REVIEW,
+        RULES_VERSION,
+        1,
+    )
+    assert reclassify_due(NOW).updated == 0  # converged
+
+
+def test_a_link_is_opened_when_leaps_data_first_shows_its_refid():
+    link = _link()
+    record = conn("NOT_STARTED")
+    _store(record)
+    link.refresh_from_db()
+    assert link.first_opened_at == record.started_at
+    _store(conn("NOT_STARTED", last=record.last_interaction_at + timedelta(hours=5)))
+    link.refresh_from_db()
+    assert link.first_opened_at == record.started_at  # the first sighting stays
