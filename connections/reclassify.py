@@ -9,7 +9,7 @@ record kept in Connection.raw: an unchanged verdict writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
@@ -36,11 +36,12 @@ def needing_reclassification(now: datetime) -> QuerySet[Connection]:
 
 
 def reclassify(
-    ref_ids: Iterable[str], *, now: datetime, counts: SyncCounts | None = None
+    ref_ids: Sequence[str], *, now: datetime, counts: SyncCounts | None = None
 ) -> SyncCounts:
     """Re-run the verdict of these refIds from their stored records."""
     counts = counts if counts is not None else SyncCounts()
-    for chunk in _chunks(iter(ref_ids)):
+    for start in range(0, len(ref_ids), CHUNK):
+        chunk = ref_ids[start : start + CHUNK]
         raws = Connection.objects.filter(ref_id__in=chunk).values_list("raw", flat=True)
         records: list[ConnectionRecord] = []
         errors: list[RecordError] = []
@@ -69,17 +70,6 @@ def reclassify_due(now: datetime) -> SyncCounts:
             return counts
         after = rows[-1][0]
         reclassify([ref for _, ref in rows], now=now, counts=counts)
-
-
-def _chunks(refs: Iterator[str]) -> Iterator[list[str]]:
-    chunk: list[str] = []
-    for ref in refs:
-        chunk.append(ref)
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def on_link_saved(sender: type[Link], instance: Link, created: bool, **kwargs: object) -> None:
