@@ -185,21 +185,24 @@ def _attempt(connection: sandbox.Connection, c: Customer, utility: str, name: st
     )
 
 
-def _program_manager() -> Client:
+def _program_manager() -> User:
     user = User.objects.create_user("simulated-pm", password=None)
     user.groups.add(Group.objects.get(name=PROGRAM_MANAGERS))
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    return client
+    return user
 
 
-def _skip_due_touches(pm: Client, skippers: list[Customer], now: datetime) -> None:
+def _skip_due_touches(pm: User, skippers: list[Customer], now: datetime) -> None:
     """A program manager skips, from the queue, the first touch due to these customers."""
     refs = [c.ref_id for c in skippers]
     for connection in candidates(now).filter(ref_id__in=refs):
         due = due_for(connection, now)
-        if due is not None:
-            pm.post(
-                f"/connections/{connection.pk}/touch/",
-                {"action": "skip", "touch": str(due.touch.touch)},
-            )
+        if due is None:
+            continue
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(pm)  # a session of today: sessions end after hours, not days
+        response = client.post(
+            f"/connections/{connection.pk}/touch/",
+            {"action": "skip", "touch": str(due.touch.touch)},
+        )
+        if response.status_code != 302 or response["Location"] != "/connections/queue/":
+            raise RuntimeError(f"the queue refused the skip: HTTP {response.status_code}")

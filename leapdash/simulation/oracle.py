@@ -119,7 +119,8 @@ def _window(
     if previous is not None:
         earliest, latest = max(earliest, previous + GAP), max(latest, previous + GAP)
     zone = ZONES[c.region]
-    return daytime(earliest, zone), daytime(latest, zone)
+    # it goes at a tick: the first one from `latest` on, or the next morning's if that is night
+    return daytime(earliest, zone), daytime(ceil_to(latest, TICK), zone)
 
 
 def check(customers: list[Customer], touches: list[Touch], end: datetime) -> Report:
