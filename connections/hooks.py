@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from .due import DueTouch, due_touches
 from .models import OutgoingHook, Touchpoint
+from .receivers import guarded_session
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def post_due_touches(now: datetime, *, session: requests.Session | None = None) 
         return result
     if not cache.add(LOCK_KEY, 1, LOCK_SECONDS):
         return result  # another run is posting: it takes these touches too
-    http = session or requests.Session()
+    http = session or guarded_session()
     try:
         for i, due in enumerate(due_touches(now)):
             if i >= HOOK_BATCH:
@@ -100,14 +101,14 @@ def _post_one(
         )
         with response:
             response.raw.read(RESPONSE_CAP, decode_content=False)
-    except requests.RequestException as exc:
+    except requests.RequestException:
         result.unreachable += 1
-        result.status = f"unreachable ({type(exc).__name__})"
+        result.status = "unreachable"  # no more detail: it would map the network for a user
         return False
     code = response.status_code
     if code == 429 or code >= 500:
         result.unreachable += 1
-        result.status = f"unreachable (HTTP {code})"
+        result.status = "unreachable"
         return False
     if not 200 <= code < 300:
         result.refused += 1

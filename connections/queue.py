@@ -25,6 +25,7 @@ from .due import DueTouch, due_for, due_touches
 from .hooks import post_due_touches_task
 from .messages import message_title
 from .models import Connection, OutgoingHook, Touchpoint
+from .receivers import url_problem
 from .status import ErrorCode, label_of
 
 QUEUE_LIMIT = 300  # shown on the page; the exports and the hook take every due touch
@@ -198,9 +199,16 @@ class HookForm(forms.ModelForm[OutgoingHook]):
             "Leave blank to keep the current secret."
         }
 
+    def clean_url(self) -> str:
+        url = str(self.cleaned_data.get("url") or "")
+        problem = url_problem(url) if url else None
+        if problem:
+            raise forms.ValidationError(problem)
+        return url
+
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        if data.get("enabled") and not data.get("url"):
+        if data.get("enabled") and not data.get("url") and "url" not in self.errors:
             self.add_error("url", "An enabled hook needs a URL.")
         if not data.get("signing_secret") and self.instance.pk:
             data["signing_secret"] = self.instance.signing_secret

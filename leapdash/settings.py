@@ -227,6 +227,9 @@ REENGAGE_TIME_ZONES = env.dict(
     "REENGAGE_TIME_ZONES", default={"CAISO": "America/Los_Angeles", "NYISO": "America/New_York"}
 )
 REENGAGE_DEFAULT_TIME_ZONE = env.str("REENGAGE_DEFAULT_TIME_ZONE", default="America/Los_Angeles")
+# The outgoing hook posts to public receivers only; this admits receivers on this machine too.
+# Set by the test profile and the local simulation, never in production.
+OUTGOING_HOOK_ALLOW_LOOPBACK = env.bool("OUTGOING_HOOK_ALLOW_LOOPBACK", default=False)
 # Local stand-in for Leap (demo, development, tests); never on against real customers.
 LEAP_SANDBOX_API_KEY = env.str("LEAP_SANDBOX_API_KEY", default="")
 LEAP_SANDBOX_REFRESH_SECONDS = env.int("LEAP_SANDBOX_REFRESH_SECONDS", default=3600)

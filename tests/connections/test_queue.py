@@ -28,6 +28,7 @@ from .builders import PGE, SCE, conn, page_of, util
 
 pytestmark = pytest.mark.django_db
 
+PUBLIC = "93.184.216.34"  # a public address: no name to resolve on a machine without DNS
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
 # 12:00 in Los Angeles: inside the customers' allowed hours
 NOON = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
@@ -199,7 +200,7 @@ def test_a_failing_hook_stops_raises_for_a_retry_and_the_retry_sends_the_same_ke
     assert len(receiver.requests) == 1
     assert not Touchpoint.objects.filter(automated=True).exists()
     hook = OutgoingHook.load()
-    assert (hook.last_status, hook.unreachable_count) == ("unreachable (HTTP 503)", 1)
+    assert (hook.last_status, hook.unreachable_count) == ("unreachable", 1)
     assert post_due_touches_task.max_retries == 5
     first_key = receiver.requests[0]["body"]["idempotency_key"]
     post_due_touches_task.run()
@@ -244,11 +245,11 @@ def test_only_ops_configure_the_hook(pm_client, ops_client):
     assert pm_client.post("/connections/hook/", {"url": "https://x.example"}).status_code == 403
     response = ops_client.post(
         "/connections/hook/",
-        {"enabled": "on", "url": "https://tool.example/in", "channel": "email"},
+        {"enabled": "on", "url": f"https://{PUBLIC}/in", "channel": "email"},
     )
     assert response.status_code == 302
     hook = OutgoingHook.load()
-    assert (hook.enabled, hook.url) == (True, "https://tool.example/in")
+    assert (hook.enabled, hook.url) == (True, f"https://{PUBLIC}/in")
     refused = ops_client.post("/connections/hook/", {"enabled": "on", "url": "", "channel": "sms"})
     assert "An enabled hook needs a URL." in refused.content.decode()
 
@@ -274,14 +275,14 @@ def test_the_hook_secret_is_never_written_into_the_page_and_a_blank_keeps_it(ops
         "/connections/hook/",
         {
             "enabled": "on",
-            "url": "https://hooks.example.com/y",
+            "url": f"https://{PUBLIC}/y",
             "channel": "email",
             "signing_secret": "",
         },
     )
     assert response.status_code == 302
     hook = OutgoingHook.objects.get(pk=1)
-    assert (hook.url, hook.signing_secret) == ("https://hooks.example.com/y", "s3cr3t-value")
+    assert (hook.url, hook.signing_secret) == (f"https://{PUBLIC}/y", "s3cr3t-value")
 
 
 @pytest.mark.parametrize("rows", [1, 30])
@@ -296,3 +297,40 @@ def test_working_out_due_touches_takes_the_same_queries_for_1_and_30_connections
     with django_assert_num_queries(2):  # the candidates with links and flows, recent touches
         due = list(due_touches(now))
     assert len(due) == rows
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("http://93.184.216.34/in", "must use https"),
+        ("https://127.0.0.1:6379/", "not a public address"),
+        ("https://169.254.169.254/latest/meta-data/", "not a public address"),
+        ("https://10.0.0.8/in", "not a public address"),
+        ("https://192.168.1.4/in", "not a public address"),
+        ("https://[::1]:5432/", "not a public address"),
+        ("https://[fe80::1]/in", "not a public address"),
+        ("https://[::ffff:127.0.0.1]/in", "not a public address"),
+        ("https://224.0.0.1/in", "not a public address"),
+        ("https://no-such-host.invalid/in", "cannot be resolved"),
+    ],
+)
+def test_the_hook_refuses_receivers_that_are_not_public(ops_client, settings, url, error):
+    settings.OUTGOING_HOOK_ALLOW_LOOPBACK = False
+    response = ops_client.post("/connections/hook/", {"enabled": "on", "url": url})
+    assert error in response.content.decode()
+    assert OutgoingHook.load().url == ""
+
+
+def test_a_receiver_that_resolves_to_this_machine_is_refused_when_connecting(
+    due, receiver, settings
+):
+    """The URL was saved while it pointed elsewhere (or by hand): the connection itself is
+    checked against the address actually used."""
+    settings.OUTGOING_HOOK_ALLOW_LOOPBACK = False
+    OutgoingHook.objects.create(pk=1, url=receiver.url.replace("127.0.0.1", "localhost"))
+    OutgoingHook.objects.filter(pk=1).update(enabled=True)
+    with pytest.raises(HookUnavailable):
+        post_due_touches_task.run()
+    assert receiver.requests == []
+    assert OutgoingHook.load().last_status == "unreachable"
+    assert not Touchpoint.objects.filter(automated=True).exists()
