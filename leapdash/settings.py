@@ -30,9 +30,19 @@ if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-do-not-use-in-production")
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="")
-    if len(SECRET_KEY) < 50:
+    # .env.example's placeholder is public: a deployment that copied it must not start.
+    EXAMPLE_SECRET_KEY = "change-me-to-a-random-string-of-at-least-fifty-characters-0000000000"
+    if (
+        len(SECRET_KEY) < 50
+        or SECRET_KEY == EXAMPLE_SECRET_KEY
+        or "change-me" in SECRET_KEY.lower()
+        or len(set(SECRET_KEY)) < 5
+    ):
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set to a random string of at least 50 characters when DEBUG is off."
+            "SECRET_KEY must be set to a random string of at least 50 characters when DEBUG is "
+            "off (not .env.example's placeholder, nothing containing 'change-me', at least 5 "
+            "distinct characters). Generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
