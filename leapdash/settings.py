@@ -151,6 +151,20 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "leapdash.accounts.lockout.locked_out"
+AXES_USERNAME_CALLABLE = "leapdash.accounts.lockout.attempted_username"
+# Behind TRUSTED_PROXY_COUNT proxies that each append the address they received from to
+# X-Forwarded-For, the client is the entry that many places from its end (python-ipware counts
+# the proxies listed in the header, i.e. all but the one connecting to us). Entries a client
+# forged in front of those are ignored. With no proxy, REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 (no proxy) or more.")
+AXES_IPWARE_META_PRECEDENCE_ORDER: tuple[str, ...] = ("REMOTE_ADDR",)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1
+    IPWARE_STRICT = False  # forged entries in front of the proxies' own are expected
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
