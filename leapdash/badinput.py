@@ -2,8 +2,9 @@
 
 Text columns cannot hold U+0000 and UTF-8 cannot encode a lone surrogate, so either one in the
 path, a query parameter (name or value) or a form field would fail deep inside a query. The
-check runs before CSRF, which reads the form. The sandbox API answers with Leap's error body,
-everything else with a short page.
+check runs before CSRF (which reads the form), so an upload past UPLOAD_MAX_BYTES also ends
+here, as a 413. The sandbox API answers with Leap's error body, everything else with a short
+page.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Callable, Iterable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.utils.html import escape
+
+from leapdash.uploads import UploadTooLarge
 
 # NUL and the surrogate range: unstorable in PostgreSQL text, unencodable in UTF-8.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -47,7 +50,11 @@ class BadInputMiddleware:
                 request, 400, "Bad Request", "The address holds characters that are not allowed."
             )
         if request.method == "POST":
-            if _bad(_pairs(request.POST)):
+            try:
+                form = request.POST
+            except UploadTooLarge as exc:
+                return refusal(request, 413, "Request Entity Too Large", str(exc))
+            if _bad(_pairs(form)):
                 return refusal(
                     request, 400, "Bad Request", "The form holds characters that are not allowed."
                 )
