@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "leapdash.badinput.BadInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "leapdash.idle.SessionTimeoutMiddleware",
     "leapdash.nostore.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -135,7 +136,10 @@ CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -168,6 +172,16 @@ if TRUSTED_PROXY_COUNT:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
     AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1
     IPWARE_STRICT = False  # forged entries in front of the proxies' own are expected
+
+# Sessions: 12 hours from login at most, however active, and 30 idle minutes (requests that
+# only poll, such as a progress bar, do not count as activity). leapdash.idle enforces both.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+if not 0 < SESSION_COOKIE_AGE <= 12 * 60 * 60:
+    raise ImproperlyConfigured("SESSION_COOKIE_AGE must be between 1 and 43200 seconds (12 h).")
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+if not 0 < SESSION_IDLE_SECONDS <= SESSION_COOKIE_AGE:
+    raise ImproperlyConfigured("SESSION_IDLE_SECONDS must be between 1 and SESSION_COOKIE_AGE.")
+SESSION_SAVE_EVERY_REQUEST = False
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

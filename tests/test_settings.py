@@ -86,3 +86,12 @@ def test_a_generated_key_is_accepted():
     env = {**PRODUCTION, "SECRET_KEY": key}
     result = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("SESSION_COOKIE_AGE", "43201"), ("SESSION_IDLE_SECONDS", "0")]
+)
+def test_session_lifetimes_past_the_limits_are_refused(name, value):
+    result = _manage("check", **{**PRODUCTION, name: value})
+    assert result.returncode != 0
+    assert name in result.stderr
