@@ -70,6 +70,12 @@ INSTALLED_APPS = [
 LEAP_SANDBOX = env.bool("LEAP_SANDBOX", default=False)
 if LEAP_SANDBOX:
     INSTALLED_APPS.append("leapdash.leap.sandbox")
+# The sandbox writes data for anonymous visitors: with DEBUG off it is mounted only when this
+# second switch says so too (the test profile); otherwise `check --deploy` reports an error.
+LEAP_SANDBOX_WITHOUT_DEBUG = env.bool("LEAP_SANDBOX_WITHOUT_DEBUG", default=False)
+SANDBOX_MOUNTED = LEAP_SANDBOX and (DEBUG or LEAP_SANDBOX_WITHOUT_DEBUG)
+# Anonymous journey pages (which create sandbox connections) per client address per minute.
+LEAP_SANDBOX_JOURNEY_PER_MINUTE = env.int("LEAP_SANDBOX_JOURNEY_PER_MINUTE", default=30)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

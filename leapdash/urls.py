@@ -37,7 +37,8 @@ urlpatterns = [
     path("webhooks/", include("connections.webhook_urls")),
 ]
 
-if settings.LEAP_SANDBOX:
+# with DEBUG off, only when LEAP_SANDBOX_WITHOUT_DEBUG says so too (see leapdash.leap.checks)
+if settings.SANDBOX_MOUNTED:
     urlpatterns.append(path("sandbox/", include("leapdash.leap.sandbox.urls")))
 
 

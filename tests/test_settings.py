@@ -88,6 +88,32 @@ def test_a_generated_key_is_accepted():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_sandbox_asked_for_with_debug_off_is_a_deploy_error_and_not_mounted():
+    env = {**PRODUCTION, "LEAP_SANDBOX": "1"}
+    result = _manage("check", "--deploy", **env)
+    assert result.returncode != 0
+    assert "leapdash.E001" in result.stderr
+    code = "from django.urls import resolve; resolve('/sandbox/connect/o/t/')"
+    mounted = _manage("shell", "-c", code, **env)
+    assert "Resolver404" in mounted.stderr
+
+
+def test_the_sandbox_mounted_with_debug_off_fails_check_deploy_on_warnings():
+    env = {**PRODUCTION, "LEAP_SANDBOX": "1", "LEAP_SANDBOX_WITHOUT_DEBUG": "1"}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode != 0
+    assert "leapdash.W001" in result.stderr
+    code = "from django.urls import resolve; print(resolve('/sandbox/connect/o/t/').url_name)"
+    mounted = _manage("shell", "-c", code, **env)
+    assert mounted.stdout.strip().splitlines()[-1] == "connect"
+
+
+def test_the_demo_profile_runs_the_sandbox_with_debug_on():
+    profile = (ROOT / "leapdash/profiles/demo.env").read_text().splitlines()
+    assert "DEBUG=1" in profile
+    assert "LEAP_SANDBOX=1" in profile
+
+
 @pytest.mark.parametrize(
     ("name", "value"), [("SESSION_COOKIE_AGE", "43201"), ("SESSION_IDLE_SECONDS", "0")]
 )
