@@ -168,7 +168,7 @@ def test_the_qr_download_is_an_svg_of_the_link(pm_client, make_link):
 # --- flows ---------------------------------------------------------------------------------------
 
 
-def test_a_program_manager_adds_a_flow(pm_client):
+def test_a_flow_is_added_with_its_forward_allow_list(ops_client):
     data = {
         "org_name": "test-energy",
         "title": "ny-commercial",
@@ -179,15 +179,15 @@ def test_a_program_manager_adds_a_flow(pm_client):
         "thank_you_url": "https://partner.example/thanks",
         "forward_allowlist": "https://partner.example/a\n\nhttps://partner.example/b\n",
     }
-    response = pm_client.post(reverse("links:flow_new"), data)
+    response = ops_client.post(reverse("links:flow_new"), data)  # the allow-list is ops'
     assert response.status_code == 302
     flow = Flow.objects.get()
     assert flow.forward_allowlist == ["https://partner.example/a", "https://partner.example/b"]
     assert flow.utilities == ["cecony-utilityapi"]
-    assert b"test-energy/ny-commercial" in pm_client.get(reverse("links:flows")).content
+    assert b"test-energy/ny-commercial" in ops_client.get(reverse("links:flows")).content
 
 
-def test_a_flow_refuses_other_regions_utilities_and_relative_forward_urls(pm_client):
+def test_a_flow_refuses_other_regions_utilities_and_relative_forward_urls(ops_client):
     data = {
         "org_name": "test-energy",
         "title": "ny",
@@ -196,7 +196,7 @@ def test_a_flow_refuses_other_regions_utilities_and_relative_forward_urls(pm_cli
         "customer_type": "residential",
         "forward_allowlist": "/relative\njavascript:alert(1)",
     }
-    html = pm_client.post(reverse("links:flow_new"), data).content.decode()
+    html = ops_client.post(reverse("links:flow_new"), data).content.decode()
     assert "pge is not a NYISO utility." in html
     assert "/relative is not an absolute http(s) URL." in html
     assert not Flow.objects.exists()
