@@ -5,6 +5,8 @@ Hostile values go into the path's arguments, query parameter names and values, a
 (the names every form and filter of the product reads, plus the ones views read by hand): NUL,
 a lone surrogate (as the bytes a client would send), 10 KB strings, non-ASCII digits, numbers
 past any integer column, and broken percent-escapes. The sandbox API also gets them in JSON.
+The database holds a link, flow, batches, connections, a meter and a run (the escaping test's
+dataset), and the sample paths point at them, so the views run past their lookups.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from django.db import transaction
 from django.test import Client
 
 from tests.factories import UserFactory
+from tests.security import hostile
+from tests.security.test_escaping import PK_OF
 from tests.security.urls import all_urls
 
 # value as it goes into a URL (already percent-encoded), and as it goes into a form or JSON
@@ -120,8 +124,21 @@ def test_there_are_urls_and_fields_to_fuzz():
     assert {"q", "ref_id", "forward_allowlist", "status", "page"} <= set(FIELDS)
 
 
+def _with_stored_ids(name: str, path: str, ids: dict) -> str:
+    """The sample path pointed at stored rows, so the views get past their lookups."""
+    if name in PK_OF:
+        return re.sub(r"/1/", f"/{ids[PK_OF[name]]}/", path, count=1)
+    if name in ("connections:detail", "connections:touch"):
+        return re.sub(r"/1/", f"/{ids['connections'][0]}/", path, count=1)
+    if name == "meters:detail":
+        return f"/meters/{ids['meter']}/"
+    return path
+
+
 @pytest.mark.parametrize(("name", "path"), URLS)
 def test_no_url_answers_5xx_to_hostile_input(name, path, pm_user, ops_user):
+    ids = hostile.seed(lambda field: f"stored {field}", anonymous=Client())
+    path = _with_stored_ids(name, path, ids)
     users = {"anonymous": None, "no role": UserFactory(username="nora-fuzz"), "pm": pm_user}
     users["ops"] = ops_user
     failures = []
