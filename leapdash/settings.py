@@ -30,9 +30,19 @@ if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="insecure-development-key-do-not-use-in-production")
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="")
-    if len(SECRET_KEY) < 50:
+    # .env.example's placeholder is public: a deployment that copied it must not start.
+    EXAMPLE_SECRET_KEY = "change-me-to-a-random-string-of-at-least-fifty-characters-0000000000"
+    if (
+        len(SECRET_KEY) < 50
+        or SECRET_KEY == EXAMPLE_SECRET_KEY
+        or "change-me" in SECRET_KEY.lower()
+        or len(set(SECRET_KEY)) < 5
+    ):
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set to a random string of at least 50 characters when DEBUG is off."
+            "SECRET_KEY must be set to a random string of at least 50 characters when DEBUG is "
+            "off (not .env.example's placeholder, nothing containing 'change-me', at least 5 "
+            "distinct characters). Generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -60,14 +70,24 @@ INSTALLED_APPS = [
 LEAP_SANDBOX = env.bool("LEAP_SANDBOX", default=False)
 if LEAP_SANDBOX:
     INSTALLED_APPS.append("leapdash.leap.sandbox")
+# The sandbox writes data for anonymous visitors: with DEBUG off it is mounted only when this
+# second switch says so too (the test profile); otherwise `check --deploy` reports an error.
+LEAP_SANDBOX_WITHOUT_DEBUG = env.bool("LEAP_SANDBOX_WITHOUT_DEBUG", default=False)
+SANDBOX_MOUNTED = LEAP_SANDBOX and (DEBUG or LEAP_SANDBOX_WITHOUT_DEBUG)
+# Anonymous journey pages (which create sandbox connections) per client address per minute.
+LEAP_SANDBOX_JOURNEY_PER_MINUTE = env.int("LEAP_SANDBOX_JOURNEY_PER_MINUTE", default=30)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # before CSRF, which reads the form: bad characters and oversized uploads end here
+    "leapdash.badinput.BadInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "leapdash.idle.SessionTimeoutMiddleware",
+    "leapdash.nostore.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -122,7 +142,10 @@ CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -141,6 +164,30 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "leapdash.accounts.lockout.locked_out"
+AXES_USERNAME_CALLABLE = "leapdash.accounts.lockout.attempted_username"
+# Behind TRUSTED_PROXY_COUNT proxies that each append the address they received from to
+# X-Forwarded-For, the client is the entry that many places from its end (python-ipware counts
+# the proxies listed in the header, i.e. all but the one connecting to us). Entries a client
+# forged in front of those are ignored. With no proxy, REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 (no proxy) or more.")
+AXES_IPWARE_META_PRECEDENCE_ORDER: tuple[str, ...] = ("REMOTE_ADDR",)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1
+    IPWARE_STRICT = False  # forged entries in front of the proxies' own are expected
+
+# Sessions: 12 hours from login at most, however active, and 30 idle minutes (requests that
+# only poll, such as a progress bar, do not count as activity). leapdash.idle enforces both.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+if not 0 < SESSION_COOKIE_AGE <= 12 * 60 * 60:
+    raise ImproperlyConfigured("SESSION_COOKIE_AGE must be between 1 and 43200 seconds (12 h).")
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+if not 0 < SESSION_IDLE_SECONDS <= SESSION_COOKIE_AGE:
+    raise ImproperlyConfigured("SESSION_IDLE_SECONDS must be between 1 and SESSION_COOKIE_AGE.")
+SESSION_SAVE_EVERY_REQUEST = False
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -167,6 +214,15 @@ WHITENOISE_MANIFEST_STRICT = False
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
+# Uploads are refused while they stream in, once past the largest import's limit (partner
+# records, 20 MB) plus room for the form: a bigger body never reaches the disk whole. The
+# imports still check their own limits; the proxy's body-size limit matches this one.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=21 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "leapdash.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- Security -------------------------------------------------------------------------------
 # Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER_NAME=HTTP_X_FORWARDED_PROTO so that

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from leapdash.accounts.roles import dashboard_view
+from leapdash.accounts.roles import dashboard_view, is_ops
 from leapdash.htmx import HtmxHttpRequest
 
 from . import bulk
@@ -102,6 +103,8 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(LinkBatch, pk=pk)
+    if batch.created_by_id != request.user.pk and not is_ops(request.user):
+        raise PermissionDenied("Only the person who uploaded this file, or ops, may import it.")
     if batch.status != LinkBatch.Status.PREVIEW:
         messages.info(request, "This upload was already handled; nothing was imported again.")
         return redirect("links:batch", pk=batch.pk)
@@ -124,9 +127,10 @@ def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @dashboard_view
 @require_POST
 def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
-    updated = LinkBatch.objects.filter(pk=pk, status=LinkBatch.Status.PREVIEW).update(
-        status=LinkBatch.Status.DISCARDED, rows=[], errors=[]
-    )
+    batches = LinkBatch.objects.filter(pk=pk, status=LinkBatch.Status.PREVIEW)
+    if not is_ops(request.user):
+        batches = batches.filter(created_by=request.user.pk)  # someone else's stays
+    updated = batches.update(status=LinkBatch.Status.DISCARDED, rows=[], errors=[])
     if updated:
         messages.info(request, "Upload discarded; nothing was imported.")
     return redirect("links:upload")

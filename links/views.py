@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from leapdash.accounts.roles import dashboard_view
+from leapdash.accounts.roles import ALLOWLIST_PERMISSION, dashboard_view, may
 from leapdash.htmx import HtmxHttpRequest, is_partial
 
 from . import builder
@@ -47,6 +47,10 @@ def flow_list(request: HttpRequest) -> HttpResponse:
 def flow_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     flow = get_object_or_404(Flow, pk=pk) if pk is not None else None
     form = FlowForm(request.POST or None, instance=flow)
+    if not may(request.user, ALLOWLIST_PERMISSION):
+        # the allow-list decides where the public landing forwards customers: ops set it
+        form.fields["forward_allowlist"].disabled = True
+        form.fields["forward_allowlist"].help_text = "Set by ops (where the landing may forward)."
     if request.method == "POST" and form.is_valid():
         saved = form.save()
         messages.success(request, f"Flow {saved} saved.")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import QuerySet
@@ -16,7 +18,12 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from connections.paging import CappedPaginator, RowCount
-from leapdash.accounts.roles import dashboard_view
+from leapdash.accounts.roles import (
+    RECONCILE_PERMISSION,
+    dashboard_view,
+    is_ops,
+    permission_view,
+)
 from leapdash.htmx import HtmxHttpRequest, is_partial
 from links.csvs import csv_response
 
@@ -49,6 +56,8 @@ EXPORT_HEADER = [
     "suggested_fix",
 ]
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+RUN_QUEUED_KEY = "meters:reconciliation-queued"
+RUN_QUEUED_SECONDS = 60
 
 
 def _category(request: HtmxHttpRequest) -> str:
@@ -138,9 +147,13 @@ def _matched_lines() -> Iterator[tuple[object, ...]]:
         yield Category.MATCHED, reference, meter, reference, reason, "", fix
 
 
-@dashboard_view
+@permission_view(RECONCILE_PERMISSION)
 @require_POST
 def reconciliation_run(request: HtmxHttpRequest) -> HttpResponse:
+    # one queued pass at a time: the hourly sync ends with one anyway
+    if not cache.add(RUN_QUEUED_KEY, request.user.pk, timeout=RUN_QUEUED_SECONDS):
+        messages.info(request, "A reconciliation was queued less than a minute ago.")
+        return HttpResponseRedirect(reverse("meters:reconciliation"))
     user_id = request.user.pk
     transaction.on_commit(lambda: reconcile_task.delay(user_id))
     messages.success(request, "Reconciliation queued; the counts update when it finishes.")
@@ -200,6 +213,8 @@ def partner_import(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def partner_import_confirm(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(PartnerImport, pk=pk)
+    if batch.created_by_id != request.user.pk and not is_ops(request.user):
+        raise PermissionDenied("Only the person who uploaded this file, or ops, may import it.")
     try:
         count = import_partner_records(batch)
     except ImportRefused as exc:

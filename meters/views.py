@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import HttpResponse
@@ -15,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from connections.models import Connection
 from connections.status import Action
-from leapdash.accounts.roles import dashboard_view
+from leapdash.accounts.roles import SEND_FIX_PERMISSION, dashboard_view, may
 from leapdash.htmx import HtmxHttpRequest, is_partial
 from leapdash.leap.client import LeapClient
 from links.csvs import csv_response
@@ -155,13 +156,17 @@ def _posted_pairs(request: HtmxHttpRequest) -> list[tuple[Meter, str]]:
 def fix_references(request: HtmxHttpRequest) -> HttpResponse:
     """Preview the changes; with `confirm`, send them to Leap and show each meter's outcome."""
     pairs = _posted_pairs(request)
+    allowed = may(request.user, SEND_FIX_PERMISSION)  # anyone previews; ops send to Leap
     if request.POST.get("confirm") != "1" or not pairs:
         previewed = fixes.preview(pairs)
+        sendable = any(f.status == "ready" for f in previewed)
         return render(
             request,
             "meters/fix_preview.html",
-            {"fixes": previewed, "sendable": any(f.status == "ready" for f in previewed)},
+            {"fixes": previewed, "sendable": sendable and allowed, "needs_ops": not allowed},
         )
+    if not allowed:
+        raise PermissionDenied("Sending reference fixes to Leap is for ops.")
     with LeapClient.from_settings() as client:
         done = fixes.apply(
             client=client,

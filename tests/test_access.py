@@ -94,7 +94,7 @@ def test_every_dashboard_url_follows_the_role_matrix(
 def test_the_ops_only_actions_are_the_expected_ones():
     """A view moving between the roles is a decision to review here, not a silent change."""
     ops_only = {p.id for p in DASHBOARD_URLS if p.values[1] == {"Ops"}}
-    assert ops_only >= {"connections:sync_now", "connections:hook"}
+    assert ops_only >= {"connections:sync_now", "connections:hook", "meters:reconciliation_run"}
 
 
 def test_the_admin_is_for_ops_only(pm_user, ops_client, client):

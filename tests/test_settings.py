@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
     "DEBUG": "0",
@@ -51,3 +53,71 @@ def test_a_sync_interval_below_leaps_hourly_refresh_is_refused():
     result = _manage("check", **{**PRODUCTION, "LEAP_SYNC_INTERVAL_MINUTES": "15"})
     assert result.returncode != 0
     assert "at least 60" in result.stderr
+
+
+EXAMPLE_KEY = next(
+    line.split("=", 1)[1]
+    for line in (ROOT / ".env.example").read_text().splitlines()
+    if line.startswith("SECRET_KEY=")
+)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        EXAMPLE_KEY,
+        "change-me-" + "x7Kq9" * 10,  # the placeholder's words in any key
+        "CHANGE-ME" + "aB3$z" * 10,
+        "abcd" * 20,  # long, but four distinct characters
+    ],
+    ids=["example", "change-me", "upper-change-me", "four-distinct"],
+)
+def test_production_refuses_a_known_or_weak_secret_key(key):
+    result = _manage("check", "--deploy", **{**PRODUCTION, "SECRET_KEY": key})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+    assert "secrets.token_urlsafe(50)" in result.stderr  # says how to make a good one
+
+
+def test_a_generated_key_is_accepted():
+    import secrets
+
+    key = secrets.token_urlsafe(50)
+    env = {**PRODUCTION, "SECRET_KEY": key}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_sandbox_asked_for_with_debug_off_is_a_deploy_error_and_not_mounted():
+    env = {**PRODUCTION, "LEAP_SANDBOX": "1"}
+    result = _manage("check", "--deploy", **env)
+    assert result.returncode != 0
+    assert "leapdash.E001" in result.stderr
+    code = "from django.urls import resolve; resolve('/sandbox/connect/o/t/')"
+    mounted = _manage("shell", "-c", code, **env)
+    assert "Resolver404" in mounted.stderr
+
+
+def test_the_sandbox_mounted_with_debug_off_fails_check_deploy_on_warnings():
+    env = {**PRODUCTION, "LEAP_SANDBOX": "1", "LEAP_SANDBOX_WITHOUT_DEBUG": "1"}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode != 0
+    assert "leapdash.W001" in result.stderr
+    code = "from django.urls import resolve; print(resolve('/sandbox/connect/o/t/').url_name)"
+    mounted = _manage("shell", "-c", code, **env)
+    assert mounted.stdout.strip().splitlines()[-1] == "connect"
+
+
+def test_the_demo_profile_runs_the_sandbox_with_debug_on():
+    profile = (ROOT / "leapdash/profiles/demo.env").read_text().splitlines()
+    assert "DEBUG=1" in profile
+    assert "LEAP_SANDBOX=1" in profile
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("SESSION_COOKIE_AGE", "43201"), ("SESSION_IDLE_SECONDS", "0")]
+)
+def test_session_lifetimes_past_the_limits_are_refused(name, value):
+    result = _manage("check", **{**PRODUCTION, name: value})
+    assert result.returncode != 0
+    assert name in result.stderr

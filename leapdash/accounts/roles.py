@@ -23,6 +23,18 @@ ROLES = (PROGRAM_MANAGERS, OPS)
 PRODUCT_APPS = ("links", "connections", "meters", "runs")
 PROGRAM_MANAGER_PERMISSIONS = ("view_",)
 
+# Actions that reach outside leapdash or change what the public pages do: Ops hold these
+# permissions (with every other product permission) and may grant one to a named user.
+# (app label, model, codename, name); created after every migrate, like the roles' grants.
+ALLOWLIST_PERMISSION = "links.change_forward_allowlist"
+SEND_FIX_PERMISSION = "meters.send_reference_fix"
+RECONCILE_PERMISSION = "meters.run_reconciliation"
+NAMED_PERMISSIONS = (
+    ("links", "flow", "change_forward_allowlist", "Can change a flow's forward allow-list"),
+    ("meters", "referencechange", "send_reference_fix", "Can send reference fixes to Leap"),
+    ("meters", "reconciliationrun", "run_reconciliation", "Can start a reconciliation"),
+)
+
 V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
 
@@ -59,6 +71,27 @@ def _require(roles: Iterable[str]) -> Callable[[V], V]:
     return decorator
 
 
+def may(user: AbstractBaseUser | AnonymousUser, permission: str) -> bool:
+    """Ops may do anything; others only what a named permission grants them."""
+    return is_ops(user) or bool(getattr(user, "has_perm", lambda _: False)(permission))
+
+
+def permission_view(permission: str) -> Callable[[V], V]:
+    """A dashboard action for Ops, or for a user Ops granted `permission`."""
+
+    def decorator(view: V) -> V:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not user_roles(request.user) or not may(request.user, permission):
+                raise PermissionDenied("This action is for ops or holders of its permission.")
+            return view(request, *args, **kwargs)
+
+        wrapped.leapdash_roles = frozenset([OPS])  # type: ignore[attr-defined]
+        return login_required(wrapped)  # type: ignore[return-value]
+
+    return decorator
+
+
 dashboard_view = _require(ROLES)
 """Any dashboard page: logged in, program manager or ops."""
 
@@ -79,6 +112,13 @@ def grant_role_permissions(**kwargs: object) -> None:
     """
     if not apps.is_installed("django.contrib.auth"):
         return
+    from django.contrib.contenttypes.models import ContentType
+
+    for app_label, model, codename, name in NAMED_PERMISSIONS:
+        content_type = ContentType.objects.get_for_model(apps.get_model(app_label, model))
+        Permission.objects.get_or_create(
+            content_type=content_type, codename=codename, defaults={"name": name}
+        )
     ops, _ = Group.objects.get_or_create(name=OPS)
     pms, _ = Group.objects.get_or_create(name=PROGRAM_MANAGERS)
     product = Permission.objects.filter(content_type__app_label__in=PRODUCT_APPS)

@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from leapdash.accounts.roles import dashboard_view
 from leapdash.htmx import HtmxHttpRequest, is_partial
+from leapdash.idle import polls
 
 from .models import SyncRun
 from .tracking import last_success_at
@@ -48,6 +49,7 @@ def run_list(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+@polls  # the card refreshes itself: not the user's activity
 @dashboard_view
 @require_GET
 def run_progress(request: HtmxHttpRequest, pk: int) -> HttpResponse:

@@ -38,3 +38,10 @@ def logged_in_page(page, live_server, pm_user):
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{live_server.url}/")
     return page
+
+
+def grant_sending_fixes(user) -> None:
+    """What ops do for a program manager who may send reference fixes to Leap."""
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(Permission.objects.get(codename="send_reference_fix"))

@@ -10,6 +10,7 @@ from leapdash.leap.sandbox.state import advance_clock, sandbox_now
 from meters.models import Meter, PartnerRecord, ReferenceChange
 from meters.reconcile import reconcile
 from meters.sync import sync_meters
+from tests.browser.conftest import grant_sending_fixes
 from tests.meters.conftest import (  # noqa: F401 (fixtures)
     OVERDUE,
     customer,
@@ -22,8 +23,15 @@ from tests.meters.conftest import (  # noqa: F401 (fixtures)
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_fixing_a_reference_moves_the_row_to_matched(logged_in_page, live_server, leap, customer):  # noqa: F811
+def test_fixing_a_reference_moves_the_row_to_matched(
+    logged_in_page,
+    live_server,
+    leap,  # noqa: F811
+    customer,  # noqa: F811
+    pm_user,
+):
     page = logged_in_page
+    grant_sending_fixes(pm_user)  # sending to Leap is ops' unless they grant it
     customer("browser-1")
     advance_clock(24.5)
     meter_id = str(sandbox.Meter.objects.get().meter_id)

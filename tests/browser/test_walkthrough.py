@@ -22,6 +22,7 @@ from leapdash.leap.sandbox.state import advance_clock
 from links.models import Flow, Link
 from meters.models import Meter, ReferenceChange
 from meters.tasks import reconcile_task, sync_meters_task
+from tests.browser.conftest import grant_sending_fixes
 from tests.meters.conftest import set_sandbox_reference
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -165,6 +166,7 @@ def test_a_program_manager_walks_through_the_whole_product(
     # which Leap would refuse as a duplicate)
     page.goto(f"{live}/meters/reconciliation/?category=by_connection")
     expect(page.locator("tr[data-reference='acme-hq-O001']")).to_have_count(1)
+    grant_sending_fixes(pm_user)  # sending to Leap is ops' unless they grant it
     page.goto(f"{live}/meters/{meter_ids[0]}/")
     page.get_by_label("New reference").fill(f"{REF}-b")
     page.get_by_role("button", name="Preview change").click()

@@ -242,7 +242,7 @@ def test_the_qr_download_is_an_svg_of_the_link(pm_client, make_link):
 # --- flows ---------------------------------------------------------------------------------------
 
 
-def test_a_program_manager_adds_a_flow(pm_client):
+def test_a_flow_is_added_with_its_forward_allow_list(ops_client):
     data = {
         "org_name": "test-energy",
         "title": "ny-commercial",
@@ -255,16 +255,16 @@ def test_a_program_manager_adds_a_flow(pm_client):
         "follow_up_other_utility": "on",
         "first_touch_delay_minutes": "30",
     }
-    response = pm_client.post(reverse("links:flow_new"), data)
+    response = ops_client.post(reverse("links:flow_new"), data)  # the allow-list is ops'
     assert response.status_code == 302
     flow = Flow.objects.get()
     assert flow.forward_allowlist == ["https://partner.example/a", "https://partner.example/b"]
     assert flow.utilities == ["cecony-utilityapi"]
     assert (flow.follow_up_other_utility, flow.first_touch_delay_minutes) == (True, 30)
-    assert b"test-energy/ny-commercial" in pm_client.get(reverse("links:flows")).content
+    assert b"test-energy/ny-commercial" in ops_client.get(reverse("links:flows")).content
 
 
-def test_a_flow_refuses_other_regions_utilities_and_relative_forward_urls(pm_client):
+def test_a_flow_refuses_other_regions_utilities_and_relative_forward_urls(ops_client):
     data = {
         "org_name": "test-energy",
         "title": "ny",
@@ -273,7 +273,7 @@ def test_a_flow_refuses_other_regions_utilities_and_relative_forward_urls(pm_cli
         "customer_type": "residential",
         "forward_allowlist": "/relative\njavascript:alert(1)",
     }
-    html = pm_client.post(reverse("links:flow_new"), data).content.decode()
+    html = ops_client.post(reverse("links:flow_new"), data).content.decode()
     assert (
         "pge is not a NYISO utility (the region&#x27;s utilities are cecony-utilityapi, "
         "oru-utilityapi, psegli-utilityapi)." in html

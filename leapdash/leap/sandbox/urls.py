@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import api_connections, api_forms, api_meters, api_partner_refs, api_webhooks, journey
+from .throttle import throttled
 
 app_name = "sandbox"
 
@@ -49,4 +50,6 @@ pages = [
     path("thanks/", journey.thanks, name="thanks"),
 ]
 
-urlpatterns = [path(f"api/{p.pattern}", p.callback, name=p.name) for p in api] + pages
+# the customer pages are anonymous and write: limited per address (the API needs its key)
+urlpatterns = [path(f"api/{p.pattern}", p.callback, name=p.name) for p in api]
+urlpatterns += [path(str(p.pattern), throttled(p.callback), name=str(p.name)) for p in pages]
