@@ -114,7 +114,7 @@ def test_mark_sent_records_a_touchpoint_once(pm_client, pm_user, due):
     assert "t1" not in _due_refs(pm_client.get("/connections/queue/").content.decode())
 
 
-def test_skip_ends_the_cadence_and_snooze_hides_for_a_day(pm_client, due):
+def test_skip_ends_the_cadence_and_snooze_hides_for_a_day(pm_client, pm_user, due):
     pm_client.post(f"/connections/{due['t2'].pk}/touch/", {"action": "skip", "touch": "2"})
     pm_client.post(f"/connections/{due['t3'].pk}/touch/", {"action": "snooze", "touch": "3"})
     assert _due_refs(pm_client.get("/connections/queue/").content.decode()) == {"t1"}
@@ -124,6 +124,7 @@ def test_skip_ends_the_cadence_and_snooze_hides_for_a_day(pm_client, due):
     assert snooze.key is None  # a snooze is not a touch
     assert Touchpoint.objects.get(connection=due["t2"], touch=2).outcome == "skipped"
     with time_machine.travel(NOON + 25 * H, tick=False):
+        pm_client.force_login(pm_user)  # a day later: a new session
         later = _due_refs(pm_client.get("/connections/queue/").content.decode())
     assert "t3" in later  # the snooze is over
     assert "t2" not in later  # skipped: nothing until the customer progresses

@@ -51,7 +51,13 @@ def _records(prefix: str) -> list[ConnectionRecord]:
             started_at=None,
             raw={"nested": {"deep": [{"ü": "\u2028\u2029"}]}, "empty": {}, "list": []},
         ),
-        conn("COMPLETED", util(CONED, error_code=None), ref_id=f"{prefix}plain", drp="SIGNED"),
+        conn(
+            "COMPLETED",
+            util(CONED, error_code=None),
+            ref_id=f"{prefix}plain",
+            drp="SIGNED",
+            raw={"ref_id": f"{prefix}plain"},
+        ),
     ]
 
 

@@ -38,6 +38,7 @@ def _flow_form(flow: Flow, allowlist: str) -> dict[str, object]:
         "campaign": "renamed",
         "thank_you_url": "",
         "forward_allowlist": allowlist,
+        "first_touch_delay_minutes": flow.first_touch_delay_minutes,
     }
 
 
