@@ -38,7 +38,6 @@ class SyncRun(models.Model):
     errors = models.PositiveIntegerField(default=0)
     retries = models.PositiveIntegerField(default=0)
     pages_done = models.PositiveIntegerField(default=0)
-    pages_estimate = models.PositiveIntegerField(null=True, blank=True)
     page_token = models.TextField(blank=True, help_text="Where to resume if this run stopped.")
 
     error = models.TextField(blank=True, help_text="Why the run failed or was skipped.")
@@ -60,10 +59,6 @@ class SyncRun(models.Model):
         return (self.finished_at - self.started_at).total_seconds()
 
     @property
-    def progress_percent(self) -> int | None:
-        """Pages done against the estimate, capped below 100 until the run has finished."""
-        if self.status != self.Status.RUNNING:
-            return 100
-        if not self.pages_estimate:
-            return None
-        return min(99, int(100 * self.pages_done / self.pages_estimate))
+    def will_resume(self) -> bool:
+        """A failed run that saved a page token: the next run of its kind and mode starts there."""
+        return self.status == self.Status.FAILED and bool(self.page_token)
