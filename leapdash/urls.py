@@ -18,6 +18,7 @@ urlpatterns = [
     path("meters/", include("meters.urls")),
     path("sync/", include("leapdash.runs.urls")),
     path("webhooks/", include("connections.webhook_urls")),
+    path("", include("leapdash.ops.urls")),  # /healthz, /readyz, /metrics
 ]
 
 if settings.LEAP_SANDBOX:
