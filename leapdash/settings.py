@@ -297,3 +297,10 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # consolemail:// to print them (demo and local profiles).
 vars().update(env.email_url("EMAIL_URL", default="smtp://127.0.0.1:25"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="leapdash <leapdash@localhost>")
+# Sync alerts to the Ops group (leapdash.runs.alerts): checked every few minutes by beat.
+SYNC_ALERT_CHECK_MINUTES = env.int("SYNC_ALERT_CHECK_MINUTES", default=5)
+CELERY_BEAT_SCHEDULE["check-sync-alerts"] = {
+    "task": "leapdash.runs.tasks.check_sync_alerts_task",
+    "schedule": timedelta(minutes=SYNC_ALERT_CHECK_MINUTES),
+    "options": {"expires": SYNC_ALERT_CHECK_MINUTES * 60 - 10},
+}
