@@ -72,8 +72,12 @@ class TouchpointAdmin(admin.ModelAdmin[Touchpoint]):
 class WebhookEventAdmin(ReadOnlyAdmin[WebhookEvent]):
     """What Leap posted to the webhook: evidence, kept as received."""
 
-    list_display = ["webhook_event_id", "event_type", "ref_id", "received_at", "processed_at"]
+    list_display = ["webhook_event_id", "raw_event_type", "ref_id", "received_at", "processed_at"]
     list_filter = ["event_type", "processed_at"]
     search_fields = ["webhook_event_id", "ref_id"]
     date_hierarchy = "received_at"
     show_full_result_count = False
+
+    @admin.display(description="event type", ordering="event_type")
+    def raw_event_type(self, event: WebhookEvent) -> str:
+        return event.event_type  # as Leap sent it: an unknown type is shown, not "-"
