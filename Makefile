@@ -2,26 +2,41 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 CHROMIUM ?= /usr/bin/chromium
 DEMO_ENV := leapdash/profiles/demo.env
+# Exact versions with hashes, compiled from pyproject.toml by `make lock`: the runtime set for
+# the demo and `make up`, the dev set (runtime + tests and lint) for everything else.
+RUNTIME_LOCK := requirements/runtime.txt
+DEV_LOCK := requirements/dev.txt
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+STAMP := $(VENV)/.installed-dev
 
 .PHONY: setup demo test e2e lint format worker beat bench bench-quick chromium clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "leapdash needs Python 3.11, found " + sys.version.split()[0]'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet ".[dev]"
-	touch $(STAMP)
+	$(PYTHON) -m venv $(VENV)
 
+$(RUNTIME_STAMP): $(RUNTIME_LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(RUNTIME_LOCK)
+	touch $@
+
+# the dev set pins the runtime packages to the same versions, so it satisfies both stamps
+$(STAMP): $(DEV_LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	touch $@ $(RUNTIME_STAMP)
+
+# A fresh clone needs nothing set: the development profile (DEBUG, its own database, created
+# when missing). A real ENV_FILE still wins.
+setup: export ENV_FILE ?= leapdash/profiles/dev.env
 setup: $(STAMP)
+	$(BIN)/python manage.py ensure_database
 	$(BIN)/python manage.py migrate --noinput
 
 # The server starts first; the demo data is then synced from the embedded sandbox over HTTP,
 # as the hourly jobs would do, and the login is printed again once the tables are filled.
 demo: export ENV_FILE = $(DEMO_ENV)
-demo: $(STAMP)
+demo: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo_setup
 	@$(BIN)/python manage.py runserver --noreload 127.0.0.1:8000 & server=$$!; \
@@ -48,11 +63,11 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-worker: $(STAMP)
+worker: $(RUNTIME_STAMP)
 	$(BIN)/celery -A leapdash worker --loglevel=INFO
 
 # Run exactly one beat process per deployment.
-beat: $(STAMP)
+beat: $(RUNTIME_STAMP)
 	$(BIN)/celery -A leapdash beat --loglevel=INFO
 
 # Benchmarks (not tests): ratios measured in one run, printed and written to
@@ -85,3 +100,34 @@ load: export ENV_FILE = leapdash/profiles/test.env
 load: $(STAMP)
 	LOAD_ROWS=100000 LOAD_CLIENTS=20 LOAD_SECONDS=60 $(BIN)/pytest -s \
 		tests/reliability/test_load.py
+
+# leapdash as production runs it, on this machine: gunicorn, one Celery worker and exactly one
+# beat (Procfile, run by honcho; Ctrl-C stops all three) on the local PostgreSQL and Redis,
+# with the local profile (plain HTTP, the sandbox as Leap, beat every minute). The database is
+# created when missing and the demo data seeded once. UP_PORT picks another port.
+UP_PORT ?= 8000
+.PHONY: up
+up: export ENV_FILE ?= leapdash/profiles/local.env
+up: export LEAPDASH_PORT = $(UP_PORT)
+up: export PATH := $(abspath $(BIN)):$(PATH)
+ifneq ($(UP_PORT),8000)
+up: export LEAP_API_BASE_URL ?= http://127.0.0.1:$(UP_PORT)/sandbox/api
+up: export LEAP_CONNECT_BASE_URL ?= http://127.0.0.1:$(UP_PORT)/sandbox/connect
+up: export LEAP_DIRECT_BASE_URL ?= http://127.0.0.1:$(UP_PORT)/sandbox/direct
+endif
+up: $(RUNTIME_STAMP)
+	$(BIN)/python manage.py ensure_database
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py demo_setup
+	@printf '\n  leapdash: http://127.0.0.1:$(UP_PORT)/  (health: /healthz, /readyz)  Ctrl-C stops it\n\n'
+	$(BIN)/honcho start --env /dev/null --procfile Procfile
+
+# Re-resolve the lock files from pyproject.toml (LOCK_ARGS=--upgrade to move every pin).
+LOCK_ARGS ?=
+PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+.PHONY: lock
+lock: $(STAMP)
+	$(PIP_COMPILE) --output-file $(RUNTIME_LOCK) pyproject.toml
+	$(PIP_COMPILE) --extra dev --constraint $(RUNTIME_LOCK) --output-file $(DEV_LOCK) pyproject.toml

@@ -5,7 +5,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .models import SYNCED_FIELDS, Connection, Touchpoint, UtilityConnection, WebhookEvent
+from leapdash.admin_readonly import ReadOnlyAdmin
+
+from .models import Connection, Touchpoint, UtilityConnection, WebhookEvent
 from .tasks import refresh_connections_task
 
 
@@ -30,24 +32,26 @@ class UtilityConnectionInline(admin.TabularInline[UtilityConnection, Connection]
 
 
 @admin.register(Connection)
-class ConnectionAdmin(admin.ModelAdmin[Connection]):
+class ConnectionAdmin(ReadOnlyAdmin[Connection]):
+    """Read-only: connections come from Leap; a wrong one is refreshed, never edited here."""
+
     list_display = [
         "ref_id",
         "transmission_region",
         "status",
         "next_action",
+        "required_missing",
         "last_interaction_at",
         "last_synced_at",
     ]
     list_filter = ["status", "next_action", "transmission_region", "required_missing"]
     search_fields = ["ref_id", "leap_id"]
     date_hierarchy = "last_interaction_at"
-    readonly_fields = [*SYNCED_FIELDS, "ref_id", "first_synced_at"]
     inlines = [UtilityConnectionInline]
     actions = ["refresh_from_leap"]
     show_full_result_count = False  # a COUNT(*) over 10^6 rows on every admin page is slow
 
-    @admin.action(description="Refresh selected from Leap")
+    @admin.action(description="Queue a refresh of the selected connections from Leap")
     def refresh_from_leap(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         ref_ids = list(queryset.values_list("ref_id", flat=True))
         transaction.on_commit(lambda: refresh_connections_task.delay(ref_ids))
@@ -60,18 +64,20 @@ class TouchpointAdmin(admin.ModelAdmin[Touchpoint]):
     list_filter = ["touch", "channel", "outcome", "automated"]
     raw_id_fields = ["connection", "by"]
     search_fields = ["connection__ref_id"]
+    date_hierarchy = "at"
+    list_select_related = ["connection", "by"]
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin[WebhookEvent]):
-    list_display = ["webhook_event_id", "event_type", "ref_id", "received_at", "processed_at"]
-    list_filter = ["event_type"]
+class WebhookEventAdmin(ReadOnlyAdmin[WebhookEvent]):
+    """What Leap posted to the webhook: evidence, kept as received."""
+
+    list_display = ["webhook_event_id", "raw_event_type", "ref_id", "received_at", "processed_at"]
+    list_filter = ["event_type", "processed_at"]
     search_fields = ["webhook_event_id", "ref_id"]
-    readonly_fields = [
-        "webhook_event_id",
-        "event_type",
-        "ref_id",
-        "payload",
-        "received_at",
-        "processed_at",
-    ]
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+
+    @admin.display(description="event type", ordering="event_type")
+    def raw_event_type(self, event: WebhookEvent) -> str:
+        return event.event_type  # as Leap sent it: an unknown type is shown, not "-"

@@ -265,8 +265,15 @@ LEAP_DIRECT_BASE_URL = env.str("LEAP_DIRECT_BASE_URL", default="https://www.addl
 LEAP_WEBHOOK_SECRET = env.str("LEAP_WEBHOOK_SECRET", default="")
 # Leap refreshes Connect data hourly: never poll more often, never act on younger changes.
 LEAP_SYNC_INTERVAL_MINUTES = env.int("LEAP_SYNC_INTERVAL_MINUTES", default=60)
-if LEAP_SYNC_INTERVAL_MINUTES < 60:
-    raise ImproperlyConfigured("LEAP_SYNC_INTERVAL_MINUTES must be at least 60 (Leap's refresh).")
+# Faster only against the local sandbox (`make up` watches beat at work every minute).
+_leap_is_sandbox = env.bool("LEAP_SANDBOX", default=False) and LEAP_API_BASE_URL.rstrip(
+    "/"
+).endswith("/sandbox/api")
+if LEAP_SYNC_INTERVAL_MINUTES < (1 if _leap_is_sandbox else 60):
+    raise ImproperlyConfigured(
+        "LEAP_SYNC_INTERVAL_MINUTES must be at least 60 (Leap's refresh); "
+        "shorter intervals are allowed only while the sandbox is the Leap."
+    )
 # Leap creates meters about a day after COMPLETED, "at times significantly longer".
 METERS_OVERDUE_HOURS = env.int("METERS_OVERDUE_HOURS", default=72)
 
@@ -346,4 +353,28 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
+}
+
+# --- Operations: probes, metrics, alerts ------------------------------------------------------
+INSTALLED_APPS += ["django_prometheus", "leapdash.ops"]
+# request counts and latencies; Before must see the request first and After the response last
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+# Balancers probe over plain HTTP inside the network: no redirect for the two probes.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# /metrics answers only to `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Mail (sync alerts to the Ops group): EMAIL_URL such as smtp+tls://user:pass@host:587, or
+# consolemail:// to print them (demo and local profiles).
+vars().update(env.email_url("EMAIL_URL", default="smtp://127.0.0.1:25"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="leapdash <leapdash@localhost>")
+# Sync alerts to the Ops group (leapdash.runs.alerts): checked every few minutes by beat.
+SYNC_ALERT_CHECK_MINUTES = env.int("SYNC_ALERT_CHECK_MINUTES", default=5)
+CELERY_BEAT_SCHEDULE["check-sync-alerts"] = {
+    "task": "leapdash.runs.tasks.check_sync_alerts_task",
+    "schedule": timedelta(minutes=SYNC_ALERT_CHECK_MINUTES),
+    "options": {"expires": SYNC_ALERT_CHECK_MINUTES * 60 - 10},
 }

@@ -35,6 +35,7 @@ urlpatterns = [
     path("meters/", include("meters.urls")),
     path("sync/", include("leapdash.runs.urls")),
     path("webhooks/", include("connections.webhook_urls")),
+    path("", include("leapdash.ops.urls")),  # /healthz, /readyz, /metrics
 ]
 
 # with DEBUG off, only when LEAP_SANDBOX_WITHOUT_DEBUG says so too (see leapdash.leap.checks)

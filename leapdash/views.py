@@ -1,7 +1,5 @@
 """The home page: what needs attention now, and how fresh the data is."""
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db.models import Count
 from django.http import HttpResponse
@@ -14,7 +12,7 @@ from connections.status import Action, ConnectionStatus, badge_class, label_of
 from leapdash.accounts.roles import dashboard_view
 from leapdash.htmx import HtmxHttpRequest
 from leapdash.runs.models import SyncRun
-from leapdash.runs.tracking import last_runs
+from leapdash.runs.tracking import freshness, last_runs
 
 
 def _grouped(
@@ -34,17 +32,15 @@ def _grouped(
 @require_GET
 def home(request: HtmxHttpRequest) -> HttpResponse:
     runs = last_runs()
-    now = timezone.now()
-    stale_after = timedelta(hours=settings.SYNC_STALE_WARNING_HOURS)
-    connections_run = runs.get(SyncRun.Kind.CONNECTIONS)
+    connections = next(f for f in freshness(timezone.now()) if f.kind == SyncRun.Kind.CONNECTIONS)
     statuses = _grouped("status", ConnectionStatus)
     context = {
         "runs": runs,
         "statuses": statuses,
         "total": sum(int(str(s["count"])) for s in statuses),
         "actions": _grouped("next_action", Action),
-        "stale": connections_run is None
-        or (connections_run.finished_at or connections_run.started_at) < now - stale_after,
+        # the same rule as Sync health: the last *good* connections sync is too old
+        "stale": connections.stale,
         "stale_hours": settings.SYNC_STALE_WARNING_HOURS,
     }
     return render(request, "home.html", context)

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 
 from . import builder
 from .forms import FlowForm
@@ -18,8 +19,9 @@ class FlowAdmin(admin.ModelAdmin[Flow]):
         "campaign",
         "follow_up_other_utility",
         "first_touch_delay_minutes",
+        "created_at",
     ]
-    list_filter = ["region", "customer_type", "follow_up_other_utility"]
+    list_filter = ["region", "customer_type", "org_name", "follow_up_other_utility"]
     search_fields = ["org_name", "title", "campaign"]
 
 
@@ -46,22 +48,36 @@ class LinkAdmin(admin.ModelAdmin[Link]):
         "flow",
         "customer_name",
         "created_at",
+        "sent_at",
         "first_opened_at",
         "do_not_contact",
     ]
     list_editable = ["do_not_contact"]
-    list_filter = ["kind", "flow", "do_not_contact"]
+    list_filter = ["kind", "flow", "customer_type", "first_opened_at", "do_not_contact"]
     search_fields = ["ref_id", "customer_name", "customer_email"]
+    date_hierarchy = "created_at"
     list_select_related = ["flow"]
     raw_id_fields = ["batch", "created_by"]
     # first_opened_at is Leap's word (set by the Connect sync), not ours to edit
     readonly_fields = ["url", "created_at", "first_opened_at"]
+    show_full_result_count = False
 
 
 @admin.register(LinkBatch)
 class LinkBatchAdmin(admin.ModelAdmin[LinkBatch]):
-    list_display = ["pk", "filename", "status", "total_rows", "error_count", "created_at"]
-    list_filter = ["status"]
+    list_display = [
+        "pk",
+        "filename",
+        "flow",
+        "status",
+        "total_rows",
+        "error_count",
+        "created_links",
+        "created_at",
+    ]
+    list_filter = ["status", "kind", "flow"]
+    search_fields = ["filename", "org_name"]
+    list_select_related = ["flow"]
     # the staged rows can be 10,000 entries: keep them out of the change form
     exclude = ["rows", "errors"]
     readonly_fields = ["created_at", "imported_at"]
@@ -72,8 +88,13 @@ class LandingVisitAdmin(admin.ModelAdmin[LandingVisit]):
     """Reached the thank-you page (unverified): read-only evidence, never a status or "opened"."""
 
     list_display = ["ref_id", "flow_title", "created_at"]
+    list_filter = ["flow_title", "created_at"]
     search_fields = ["ref_id"]
+    date_hierarchy = "created_at"
     readonly_fields = ["ref_id", "params", "user_agent", "flow_title", "created_at"]
 
-    def has_add_permission(self, request: object) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: LandingVisit | None = None) -> bool:
         return False

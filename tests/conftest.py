@@ -61,7 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    problems = [p for p in (_check_postgres(), _check_redis()) if p]
+    problems = [p for p in (_check_postgres(), _check_redis(), _check_redis_is_the_suites()) if p]
     if problems:
         pytest.exit("cannot run the tests:\n  " + "\n  ".join(problems), returncode=3)
 
@@ -82,9 +82,31 @@ def django_db_setup(django_db_setup, django_db_blocker):
         )
 
 
+def _redis_db(url: str) -> int:
+    return int(redis.connection.parse_url(url).get("db", 0))
+
+
+def _check_redis_is_the_suites() -> str | None:
+    """The suite empties its Redis database between tests (FLUSHDB): never database 0, the
+    default of every other Redis user, nor a database other than the broker's."""
+    urls = {settings.REDIS_URL, settings.CELERY_BROKER_URL}
+    location = settings.CACHES["default"].get("LOCATION")
+    if isinstance(location, str) and location.startswith("redis"):
+        urls.add(location)
+    dbs = {_redis_db(url) for url in urls}
+    if 0 in dbs or len(dbs) != 1:
+        return (
+            f"the tests empty their Redis database between tests, so they need one of their "
+            f"own, not 0 (REDIS_URL, CELERY_BROKER_URL and the cache use {sorted(dbs)}): "
+            f"leapdash/profiles/test.env sets redis://127.0.0.1:6379/15"
+        )
+    return None
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Locks and throttles live in the Redis cache: every test starts without them."""
+    """Locks and throttles live in the Redis cache: every test starts without them. This
+    empties the suite's own Redis database (see _check_redis_is_the_suites), broker included."""
     cache.clear()
     yield
     cache.clear()

@@ -21,6 +21,9 @@ PUBLIC = {
     "logout",  # POST only; ends a session
     "leap_webhook",  # Leap's webhook deliveries: shared-secret header, POST only
     "links:done",  # Leap's final redirect lands customers here: records an unverified visit only
+    "healthz",  # liveness probe: {"status": "ok"}, touches nothing
+    "readyz",  # readiness probe: up/down per dependency and sync ages, no data
+    "metrics",  # Prometheus scrape: bearer METRICS_TOKEN (404 when unset, 403 when wrong)
 }
 PUBLIC_PREFIXES = (
     "admin:",  # Django's admin has its own login; opened to ops only (tested below)

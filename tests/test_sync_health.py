@@ -39,13 +39,12 @@ def test_a_running_run_polls_every_two_seconds_until_it_is_done(pm_client):
         status="running",
         started_at=timezone.now(),
         pages_done=2,
-        pages_estimate=8,
         fetched=1000,
     )
     page = pm_client.get("/sync/").content.decode()
     assert f'hx-get="/sync/runs/{run.pk}/progress/"' in page
     assert 'hx-trigger="every 2s"' in page
-    assert 'value="25"' in page
+    assert "2 pages so far · 1000 read" in page
     run.status = "succeeded"
     run.finished_at = timezone.now()
     run.save()
@@ -79,3 +78,56 @@ def test_an_old_last_good_sync_is_flagged(pm_client):
 def test_only_ops_see_the_sync_now_button(pm_client, ops_client):
     assert "Sync connections now" not in pm_client.get("/sync/").content.decode()
     assert "Sync connections now" in ops_client.get("/sync/").content.decode()
+
+
+def _card(page: str, kind: str) -> str:
+    start = page.index(f'data-kind="{kind}"')
+    return page[start : page.index("</article>", start)]
+
+
+def test_one_card_per_kind_that_runs_on_its_own(pm_client):
+    """Enrollments and the meters of completed connections are read by the meters run: they
+    get no card that would say they never synced."""
+    from leapdash.runs.tracking import tracked_run
+
+    with tracked_run(SyncRun.Kind.CONNECTIONS):
+        pass
+    with tracked_run(SyncRun.Kind.METERS):
+        pass
+    page = pm_client.get("/sync/").content.decode()
+    assert page.count('data-kind="') == 2
+    assert "Never synced successfully." not in page
+    assert "Enrollments" not in page
+
+
+def test_a_failed_run_shows_its_error_and_whether_the_next_run_resumes(pm_client):
+    now = timezone.now()
+    SyncRun.objects.create(
+        kind="connections", status="failed", started_at=now, finished_at=now,
+        pages_done=7, page_token="tok+/=", error="LeapServerError: 503 from Leap",
+    )  # fmt: skip
+    SyncRun.objects.create(
+        kind="meters", status="failed", started_at=now, finished_at=now,
+        error="ConnectionError: Redis went away",
+    )  # fmt: skip
+    page = pm_client.get("/sync/").content.decode()
+    connections, meters = _card(page, "connections"), _card(page, "meters")
+    assert "LeapServerError: 503 from Leap" in connections
+    assert "resumes where it stopped, after page 7" in connections
+    assert "ConnectionError: Redis went away" in meters
+    assert "starts again from the last good sync" in meters
+
+
+def test_home_and_sync_health_agree_on_stale(pm_client):
+    """A recent failed run does not make old data fresh: both pages judge the last good run."""
+    from datetime import timedelta
+
+    old = timezone.now() - timedelta(hours=3)
+    SyncRun.objects.create(kind="connections", status="succeeded", started_at=old, finished_at=old)
+    now = timezone.now()
+    SyncRun.objects.create(kind="connections", status="failed", started_at=now, finished_at=now)
+    assert "No good connections sync in the last 2 h" in pm_client.get("/").content.decode()
+    assert "Older than 2 h" in _card(pm_client.get("/sync/").content.decode(), "connections")
+    SyncRun.objects.create(kind="connections", status="succeeded", started_at=now, finished_at=now)
+    assert "No good connections sync" not in pm_client.get("/").content.decode()
+    assert "Older than 2 h" not in _card(pm_client.get("/sync/").content.decode(), "connections")

@@ -1,16 +1,32 @@
 from django.contrib import admin
 
-from .models import SyncRun
+from leapdash.admin_readonly import ReadOnlyAdmin
+
+from .models import SyncAlert, SyncRun
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin[SyncRun]):
-    list_display = ["kind", "status", "trigger", "started_at", "finished_at", "fetched", "errors"]
-    list_filter = ["kind", "status", "full"]
+class SyncRunAdmin(ReadOnlyAdmin[SyncRun]):
+    list_display = [
+        "kind",
+        "status",
+        "full",
+        "trigger",
+        "started_at",
+        "finished_at",
+        "fetched",
+        "created",
+        "updated",
+        "errors",
+    ]
+    list_filter = ["kind", "status", "full", "trigger"]
+    search_fields = ["error", "trigger"]
     date_hierarchy = "started_at"
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
+@admin.register(SyncAlert)
+class SyncAlertAdmin(ReadOnlyAdmin[SyncAlert]):
+    list_display = ["kind", "reason", "opened_at", "resolved_at"]
+    list_filter = ["kind", "reason", "resolved_at"]
+    search_fields = ["detail"]
+    date_hierarchy = "opened_at"

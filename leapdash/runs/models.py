@@ -38,7 +38,6 @@ class SyncRun(models.Model):
     errors = models.PositiveIntegerField(default=0)
     retries = models.PositiveIntegerField(default=0)
     pages_done = models.PositiveIntegerField(default=0)
-    pages_estimate = models.PositiveIntegerField(null=True, blank=True)
     page_token = models.TextField(blank=True, help_text="Where to resume if this run stopped.")
 
     error = models.TextField(blank=True, help_text="Why the run failed or was skipped.")
@@ -60,10 +59,35 @@ class SyncRun(models.Model):
         return (self.finished_at - self.started_at).total_seconds()
 
     @property
-    def progress_percent(self) -> int | None:
-        """Pages done against the estimate, capped below 100 until the run has finished."""
-        if self.status != self.Status.RUNNING:
-            return 100
-        if not self.pages_estimate:
-            return None
-        return min(99, int(100 * self.pages_done / self.pages_estimate))
+    def will_resume(self) -> bool:
+        """A failed run that saved a page token: the next run of its kind and mode starts there."""
+        return self.status == self.Status.FAILED and bool(self.page_token)
+
+
+class SyncAlert(models.Model):
+    """One incident of one kind's syncs (stale or failing): open until it recovers."""
+
+    class Reason(models.TextChoices):
+        STALE = "stale", "No good sync"
+        FAILING = "failing", "Failed twice in a row"
+
+    kind = models.CharField(max_length=32, choices=SyncRun.Kind.choices)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    opened_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    detail = models.TextField(blank=True, help_text="What the alert mail said.")
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            # one open incident per kind and reason: the mail goes out once
+            models.UniqueConstraint(
+                fields=["kind", "reason"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="syncalert_one_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        opened = f"{self.opened_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()}: {self.get_reason_display()} ({opened})"

@@ -233,10 +233,16 @@ def tracked_run(kind: str, *, full: bool = False, trigger: str = "") -> Iterator
             cache.delete(_lock_key(kind))
 
 
+# The kinds that run on their own schedule. Enrollments and the meters of completed
+# connections are read inside the meters run, so they never get a run (nor a health card) of
+# their own.
+SCHEDULED_KINDS: tuple[str, ...] = (SyncRun.Kind.CONNECTIONS, SyncRun.Kind.METERS)
+
+
 def last_runs() -> dict[str, SyncRun]:
     """The newest non-skipped run of each kind, for the home page and sync health."""
     runs: dict[str, SyncRun] = {}
-    for kind in SyncRun.Kind.values:
+    for kind in SCHEDULED_KINDS:
         run = SyncRun.objects.filter(kind=kind).exclude(status=SyncRun.Status.SKIPPED).first()
         if run is not None:
             runs[kind] = run
@@ -246,3 +252,34 @@ def last_runs() -> dict[str, SyncRun]:
 def last_success_at(kind: str) -> datetime | None:
     run = SyncRun.objects.filter(kind=kind, status=SyncRun.Status.SUCCEEDED).first()
     return run.finished_at if run else None
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How old one kind's data is: the one meaning of "stale" on every page, probe and alert."""
+
+    kind: str
+    label: str
+    last_success_at: datetime | None
+    stale: bool
+
+    def age_seconds(self, now: datetime) -> float | None:
+        if self.last_success_at is None:
+            return None
+        return (now - self.last_success_at).total_seconds()
+
+
+def is_stale(last_success: datetime | None, now: datetime, stale_hours: float) -> bool:
+    """Stale: no good run ever, or the last good one ended more than stale_hours ago."""
+    return last_success is None or now - last_success > timedelta(hours=stale_hours)
+
+
+def freshness(now: datetime) -> list[Freshness]:
+    """Each scheduled kind's last good run and whether it is stale (SYNC_STALE_WARNING_HOURS)."""
+    labels = dict(SyncRun.Kind.choices)
+    result = []
+    for kind in SCHEDULED_KINDS:
+        at = last_success_at(kind)
+        stale = is_stale(at, now, settings.SYNC_STALE_WARNING_HOURS)
+        result.append(Freshness(kind, str(labels[kind]), at, stale))
+    return result

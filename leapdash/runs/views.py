@@ -16,7 +16,7 @@ from leapdash.htmx import HtmxHttpRequest, is_partial
 from leapdash.idle import polls
 
 from .models import SyncRun
-from .tracking import last_success_at
+from .tracking import SCHEDULED_KINDS, freshness, last_runs
 
 
 @dashboard_view
@@ -29,18 +29,15 @@ def run_list(request: HtmxHttpRequest) -> HttpResponse:
         runs = runs.filter(kind=kind)
     page = Paginator(runs, 50).get_page(request.GET.get("page"))
     now = timezone.now()
-    stale_after = timedelta(hours=settings.SYNC_STALE_WARNING_HOURS)
-    health = []
-    for value, label in SyncRun.Kind.choices:
-        at = last_success_at(value)
-        health.append({"kind": label, "at": at, "stale": at is None or now - at > stale_after})
+    latest = last_runs()
+    health = [{"fresh": f, "last": latest.get(f.kind)} for f in freshness(now)]
     # Runs older than the task time limit died with their worker: do not poll those forever.
     alive_since = now - timedelta(seconds=settings.SYNC_TASK_TIME_LIMIT)
     running = SyncRun.objects.filter(status=SyncRun.Status.RUNNING, started_at__gte=alive_since)
     context = {
         "page": page,
         "health": health,
-        "kinds": SyncRun.Kind.choices,
+        "kinds": [(k, SyncRun.Kind(k).label) for k in SCHEDULED_KINDS],
         "kind": kind,
         "running": list(running.order_by("started_at")),
         "stale_hours": settings.SYNC_STALE_WARNING_HOURS,

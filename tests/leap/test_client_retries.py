@@ -218,7 +218,9 @@ def test_a_redirect_is_not_followed(client, leap_http):
 def test_a_read_timeout_is_retried_then_the_page_arrives():
     sleeps: list[float] = []
     with scripted_server([Step(stall=True), Step(body=OK_PAGE.encode())]) as server:
-        leap = LeapClient(server.url, SECRET, timeout=0.3, max_retries=2, sleep=sleeps.append)
+        # the stall never answers, so any timeout expires on it; this one leaves the answered
+        # step ample time on a loaded machine
+        leap = LeapClient(server.url, SECRET, timeout=2, max_retries=2, sleep=sleeps.append)
         (page,) = leap.iter_connections()
 
     assert page.retries == 1

@@ -2,7 +2,8 @@
 a consumer that stops early stops the fetching thread."""
 
 import threading
-import time
+from collections.abc import Generator
+from typing import cast
 
 import pytest
 
@@ -14,18 +15,21 @@ def test_pages_arrive_in_order_and_all_of_them():
 
 
 def test_the_next_page_is_fetched_while_the_current_one_is_handled():
-    fetched: list[int] = []
+    next_fetch_started = threading.Event()
 
     def pages():
-        for n in range(3):
-            fetched.append(n)
-            yield n
+        yield 0
+        next_fetch_started.set()  # the generator was resumed for page 1
+        yield 1
 
-    seen = []
+    handled = []
     for page in prefetched(pages()):
-        time.sleep(0.2)  # "writing" the page: the next fetch has happened meanwhile
-        seen.append((page, list(fetched)))
-    assert seen[0] == (0, [0, 1]) or seen[0] == (0, [0, 1, 2])
+        if page == 0:
+            # "writing" page 0: page 1 is fetched meanwhile; fetched one after the other, this
+            # would wait in vain (the fetch of page 1 would only start after this loop body)
+            handled.append(next_fetch_started.wait(10))
+        handled.append(page)
+    assert handled == [True, 0, 1]
 
 
 def test_a_fetch_error_is_raised_after_the_pages_before_it():
@@ -54,10 +58,10 @@ def test_stopping_early_stops_the_fetching_thread():
             yield n
             n += 1
 
-    before = threading.active_count()
-    for page in prefetched(endless()):
+    pages = cast(Generator[int, None, None], prefetched(endless()))  # a generator, typed Iterator
+    for page in pages:
         if page == 3:
             break
-    time.sleep(0.3)
-    assert threading.active_count() == before
+    pages.close()  # what dropping the loop does; it returns once the thread has stopped
+    assert not [t for t in threading.enumerate() if t.name == "leap-prefetch" and t.is_alive()]
     assert len(produced) <= 6  # at most the page in hand, one queued and one being fetched

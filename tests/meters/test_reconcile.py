@@ -156,6 +156,20 @@ def test_links_become_partner_records_without_overwriting_csv_ones():
     }
 
 
+def _until_a_pass_waits_for_the_lock() -> None:
+    """PostgreSQL shows the second pass queued behind the first one's advisory lock."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with db.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            )
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.02)
+    raise AssertionError("the second pass never waited for the first one's lock")
+
+
 def test_overlapping_passes_run_one_after_the_other_and_leave_one_set(world):
     """A second pass started while the first is still open waits for it, then replaces it."""
     started, finish = threading.Event(), threading.Event()
@@ -177,7 +191,7 @@ def test_overlapping_passes_run_one_after_the_other_and_leave_one_set(world):
     for thread in threads:
         thread.start()
     started.wait(10)
-    time.sleep(0.5)  # the second pass is now waiting for the first one's lock
+    _until_a_pass_waits_for_the_lock()
     assert len(runs) == 1
     finish.set()
     for thread in threads:

@@ -1,6 +1,7 @@
 """Reliability fixtures: the real LeapClient over real HTTP to the sandbox (live_server), with
-chaos switched on per test, time compressed (tiny timeouts, a recording sleep) and helpers
-that compare the local tables with what the sandbox serves, field for field."""
+chaos switched on per test, time compressed (a recording sleep; slow answers held by an event
+rather than raced against a timeout) and helpers that compare the local tables with what the
+sandbox serves, field for field."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -19,6 +21,7 @@ import pytest
 from connections.sync import sync_connections
 from leapdash.leap.client import LeapClient
 from leapdash.leap.records import parse_enrollment, parse_meter
+from leapdash.leap.sandbox import chaos as sandbox_chaos
 from leapdash.leap.sandbox import models as sandbox
 from leapdash.leap.sandbox.state import sandbox_now
 from leapdash.runs.models import SyncRun
@@ -73,6 +76,17 @@ def chaos(db) -> Callable[..., sandbox.Chaos]:
         return sandbox.Chaos.objects.create(api_key="", **knobs)
 
     return switch_on
+
+
+@pytest.fixture
+def slow_answers(monkeypatch) -> Iterator[threading.Event]:
+    """The sandbox's slow answers hang until this event is set (at the end of the test at the
+    latest), instead of sleeping slow_seconds: a client's timeout then always expires first,
+    however loaded the machine, and a test can hold a run between pages as long as it needs."""
+    release = threading.Event()
+    monkeypatch.setattr(sandbox_chaos, "wait_slow", lambda seconds: release.wait(120))
+    yield release
+    release.set()
 
 
 def chaos_off() -> None:

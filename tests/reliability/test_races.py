@@ -4,11 +4,13 @@ as skipped. Three real threads, released together, each running the task's own c
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from django.db import connection as db
 
 from connections.tasks import sync_connections_task
+from leapdash.leap.sandbox import chaos as sandbox_chaos
 from leapdash.leap.sandbox.seeding import seed
 from leapdash.runs.models import SyncRun
 
@@ -20,11 +22,23 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ROUNDS = 3
 
 
-def test_racing_beats_and_a_manual_sync_run_exactly_one(leap, chaos):
+def test_racing_beats_and_a_manual_sync_run_exactly_one(leap, chaos, monkeypatch):
     leap()  # points the tasks' client at the sandbox
     seed(connections=300, meters=0, seed=51)
-    chaos(slow_rate=1.0, slow_seconds=0.3)  # the winner still holds the lock when others try
+    # Every answer waits until this round's two losers have been recorded skipped: the winner
+    # still holds the lock when the others try, however the threads are scheduled.
+    chaos(slow_rate=1.0, slow_seconds=1)
+    round_number = [0]
+
+    def until_the_others_skipped(seconds: float) -> None:
+        deadline = time.monotonic() + 60
+        skipped = SyncRun.objects.filter(status=SyncRun.Status.SKIPPED)
+        while skipped.count() < 2 * (round_number[0] + 1) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    monkeypatch.setattr(sandbox_chaos, "wait_slow", until_the_others_skipped)
     for n in range(ROUNDS):
+        round_number[0] = n
         triggers = ["beat", "beat", "manual"]
         start = threading.Barrier(len(triggers))
         errors: list[BaseException] = []

@@ -1,7 +1,8 @@
 """kill -9 of a real Celery worker in the middle of a sync.
 
 The worker is a real `celery -A leapdash worker` process on the test database and the Redis
-broker; the sandbox answers slowly (chaos) so that the kill lands between pages. What must
+broker; the sandbox answers the first request and holds the next ones until the worker has
+been killed, so the kill lands after exactly one page, however loaded the machine. What must
 hold afterwards: the dead run's lock frees itself within SYNC_LOCK_SECONDS, the next run marks
 the abandoned one failed, resumes from its page token, and ends with the local tables exactly
 equal to the sandbox.
@@ -15,15 +16,20 @@ What the broker does with the killed task (acks_late + reject_on_worker_lost) is
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
+import threading
 import time
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis
 from django.core.cache import cache
 
 from connections.tasks import sync_connections_task
+from leapdash.leap.sandbox import chaos as sandbox_chaos
 from leapdash.leap.sandbox.seeding import seed
 from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import _lock_key
@@ -53,17 +59,38 @@ def _running_with_a_page(kind: str) -> SyncRun | None:
     return SyncRun.objects.filter(kind=kind, status="running", pages_done__gte=1).first()
 
 
-def _lock_freed_after(kind: str) -> float:
-    """Seconds from now until the kind's lock is gone from the cache."""
-    started = time.monotonic()
-    _wait(lambda: cache.get(_lock_key(kind)) is None, LOCK_SECONDS + 5, "the lock to expire")
-    return time.monotonic() - started
+def _lock_ttl_ms(kind: str, redis_url: str) -> int:
+    """Milliseconds left on the kind's lock (Redis's own expiry, no stopwatch): -2 if gone."""
+    ttl: Any = redis.Redis.from_url(redis_url).pttl(cache.make_key(_lock_key(kind)))
+    return int(ttl)
 
 
-def test_a_killed_pool_child_is_redelivered_and_the_connections_sync_converges(start_worker, chaos):
+def _lock_freed(kind: str) -> None:
+    _wait(lambda: cache.get(_lock_key(kind)) is None, LOCK_SECONDS + 30, "the lock to expire")
+
+
+@pytest.fixture
+def one_page_then_hold(monkeypatch) -> Iterator[threading.Event]:
+    """With every answer made slow (chaos), the first is given at once and the others wait
+    for this event: the sync writes one page, then stands still until the test releases it."""
+    release = threading.Event()
+    answered = itertools.count()
+
+    def wait(seconds: float) -> None:
+        if next(answered):
+            release.wait(120)
+
+    monkeypatch.setattr(sandbox_chaos, "wait_slow", wait)
+    yield release
+    release.set()
+
+
+def test_a_killed_pool_child_is_redelivered_and_the_connections_sync_converges(
+    start_worker, chaos, one_page_then_hold
+):
     kind = SyncRun.Kind.CONNECTIONS
     seed(connections=2000, meters=0, seed=31)  # four pages of 500
-    chaos(slow_rate=1.0, slow_seconds=0.7)
+    chaos(slow_rate=1.0, slow_seconds=1)
     worker = start_worker(pool="prefork")
     sync_connections_task.delay(full=True, trigger="beat")
 
@@ -71,7 +98,9 @@ def test_a_killed_pool_child_is_redelivered_and_the_connections_sync_converges(s
     (child,) = worker.children()
     os.kill(child, signal.SIGKILL)
     pages_at_kill = SyncRun.objects.get(pk=killed.pk).pages_done
+    assert pages_at_kill == 1
     worker.wait_for("WorkerLostError", 20)
+    one_page_then_hold.set()  # Leap answers at once from now on
 
     # the requeued message runs again on the respawned child: skipped while the dead run's
     # lock lasted, or (lock already gone) a run that closes the abandoned one and resumes it
@@ -85,7 +114,7 @@ def test_a_killed_pool_child_is_redelivered_and_the_connections_sync_converges(s
 
     chaos_off()
     # a redelivery that was skipped leaves the dead run's lock to expire on its own first
-    _lock_freed_after(kind)
+    _lock_freed(kind)
     sync_connections_task(full=True, trigger="manual")  # the next run, whatever happened
     runs = list(SyncRun.objects.filter(kind=kind).order_by("pk"))
     abandoned = runs[0]
@@ -104,12 +133,12 @@ def test_a_killed_pool_child_is_redelivered_and_the_connections_sync_converges(s
 
 
 def test_a_killed_worker_leaves_its_message_unacked_and_the_meters_sync_converges(
-    start_worker, chaos, settings
+    start_worker, chaos, settings, one_page_then_hold
 ):
     kind = SyncRun.Kind.METERS
     made = seed(connections=700, meters=None, seed=32)
     assert made.meters > 500  # at least two pages of meters
-    chaos(slow_rate=1.0, slow_seconds=0.7)
+    chaos(slow_rate=1.0, slow_seconds=1)
     worker = start_worker(pool="solo")  # the task runs in the worker process itself
     sync_meters_task.delay(full=True, trigger="beat")
 
@@ -117,10 +146,14 @@ def test_a_killed_worker_leaves_its_message_unacked_and_the_meters_sync_converge
     os.kill(worker.pid, signal.SIGKILL)
     worker.process.wait(10)
     pages_at_kill = SyncRun.objects.get(pk=killed.pk).pages_done
+    assert pages_at_kill == 1
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     assert broker.hlen("unacked") == 1  # not acked, not requeued: parked until the timeout
-    freed = _lock_freed_after(kind)
-    assert freed <= LOCK_SECONDS + 1
+    # the dead run's lock carries its own expiry of at most SYNC_LOCK_SECONDS: it frees itself
+    ttl = _lock_ttl_ms(kind, settings.REDIS_URL)
+    assert ttl == -2 or 0 < ttl <= LOCK_SECONDS * 1000  # -2: already gone
+    _lock_freed(kind)
+    one_page_then_hold.set()
 
     chaos_off()
     sync_meters_task(full=True, trigger="manual")
@@ -129,4 +162,4 @@ def test_a_killed_worker_leaves_its_message_unacked_and_the_meters_sync_converge
     assert "worker stopped" in runs[0].error
     assert runs[1].resumed_from_id == runs[0].pk or not runs[0].page_token
     assert_meters_match_sandbox()
-    print(f"kill -9 of a solo worker after {pages_at_kill} pages; lock freed {freed:.1f}s later")
+    print(f"kill -9 of a solo worker after {pages_at_kill} pages; lock had {ttl} ms left")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
+import redis
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
@@ -15,6 +17,7 @@ from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import LockLost, SyncCounts, tracked_run
 
 KIND = SyncRun.Kind.CONNECTIONS
+LOCK_KEY = "sync-lock:connections"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -105,15 +108,29 @@ def test_an_incremental_run_reads_from_an_hour_before_the_last_good_run():
         assert full.since is None
 
 
+def _lock_ttl_ms() -> int:
+    """What Redis itself says is left of the lock: no stopwatch, no sleeping past it."""
+    ttl: Any = redis.Redis.from_url(settings.REDIS_URL).pttl(cache.make_key(LOCK_KEY))
+    return int(ttl)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_holds_its_lock_with_an_expiry_of_sync_lock_seconds(settings):
+    settings.SYNC_LOCK_SECONDS = 90
+    with tracked_run(KIND) as run:
+        assert run is not None
+        assert 80_000 < _lock_ttl_ms() <= 90_000  # a killed worker's lock frees itself
+    assert _lock_ttl_ms() == -2  # released at the end
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_dead_workers_lock_expires_and_its_run_is_closed(settings):
-    settings.SYNC_LOCK_SECONDS = 1
     # A worker took the lock and was killed: its lock and its "running" row are left behind.
-    cache.add("sync-lock:connections", "dead-worker", 1)
+    cache.add(LOCK_KEY, "dead-worker", 60)
     SyncRun.objects.create(kind=KIND, started_at=timezone.now())
     with tracked_run(KIND) as blocked:
         assert blocked is None
-    time.sleep(1.2)
+    cache.delete(LOCK_KEY)  # what Redis does once the lock's expiry has passed
     with tracked_run(KIND) as run:
         assert run is not None
     abandoned = SyncRun.objects.filter(error__contains="worker stopped").get()
@@ -136,10 +153,11 @@ def test_page_done_stops_a_run_whose_lock_was_taken_over():
 
 @pytest.mark.django_db(transaction=True)
 def test_page_done_renews_the_lock(settings):
-    settings.SYNC_LOCK_SECONDS = 2
+    settings.SYNC_LOCK_SECONDS = 90
+    client = redis.Redis.from_url(settings.REDIS_URL)
     with tracked_run(KIND) as run:
         assert run is not None
         for _ in range(3):
-            time.sleep(0.8)
+            client.pexpire(cache.make_key(LOCK_KEY), 500)  # nearly expired, as after a long page
             run.page_done(SyncCounts(pages=1))
-        assert cache.get("sync-lock:connections") is not None
+            assert _lock_ttl_ms() > 80_000  # a full SYNC_LOCK_SECONDS again

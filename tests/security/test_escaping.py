@@ -62,6 +62,8 @@ def pages(ids: dict) -> list[tuple[str, str]]:
     for name, path in all_urls():
         if name.startswith(("sandbox:", "admin:")) or name in ("login", "logout", "leap_webhook"):
             continue
+        if name in ("healthz", "readyz", "metrics"):
+            continue  # probes: JSON or Prometheus text of fixed names, no page, no record text
         if name in PK_OF:
             path = re.sub(r"/1/", f"/{ids[PK_OF[name]]}/", path, count=1)
         elif name == "meters:detail":

@@ -10,6 +10,7 @@ from .models import Chaos, Connection, Flow, Meter, SandboxState, Webhook, Webho
 class FlowAdmin(admin.ModelAdmin[Flow]):
     list_display = ["org_name", "title", "region", "thank_you_url", "dr_agreement", "form_uid"]
     list_filter = ["region", "org_name"]
+    search_fields = ["org_name", "title"]
 
 
 @admin.register(Chaos)
@@ -44,12 +45,14 @@ class MeterAdmin(admin.ModelAdmin[Meter]):
 @admin.register(Webhook)
 class WebhookAdmin(admin.ModelAdmin[Webhook]):
     list_display = ["receiver_url", "webhook_id"]
+    search_fields = ["receiver_url"]
 
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
     list_display = ["event_type", "status", "attempts", "next_attempt_at", "last_status_code"]
     list_filter = ["status", "event_type"]
+    search_fields = ["event_type", "last_error"]
 
 
 admin.site.register(SandboxState)

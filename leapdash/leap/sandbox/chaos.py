@@ -29,6 +29,12 @@ REASONS = {
 }
 
 
+def wait_slow(seconds: float) -> None:
+    """How a slow answer waits. Tests replace it with an event, so that an answer meant to be
+    slower than the client's timeout is, whatever the machine's load."""
+    time.sleep(seconds)
+
+
 @dataclass
 class Knobs:
     """The faults drawn for one request."""
@@ -62,7 +68,7 @@ def before_request(key: str) -> Knobs | None:
     status, body_kind = rng.choice(statuses), rng.choice(bodies)
     knobs = Knobs(row, number, [error_draw, slow_draw, truncate_draw])
     if row.slow_rate and slow_draw < row.slow_rate and row.slow_seconds:
-        time.sleep(row.slow_seconds)
+        wait_slow(row.slow_seconds)
     if row.rate_limit_every and number % row.rate_limit_every == 0:
         text, content_type = _body(body_kind, 429)
         knobs.response = HttpResponse(text, status=429, content_type=content_type)

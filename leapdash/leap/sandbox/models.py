@@ -165,6 +165,9 @@ class WebhookDelivery(models.Model):
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
 
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id} ({self.status})"
 
