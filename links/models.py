@@ -91,6 +91,7 @@ class LinkBatch(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "link batches"
 
     def __str__(self) -> str:
         return f"batch {self.pk} ({self.filename})"

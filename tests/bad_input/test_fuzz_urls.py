@@ -103,20 +103,7 @@ def _requests(name: str, path: str, raw: str, value: str):
 
 # URLs whose requests may end the session: the user logs in again before each one
 LOGS_OUT = {"logout", "password_change"}
-# A known failure outside these rules: the webhook-event admin's add form has no editable
-# field and saves a row without its required received_at (500). Strict: passes once fixed.
-KNOWN_500 = {"admin:connections_webhookevent_add"}
-URLS = [
-    pytest.param(
-        name,
-        path,
-        id=name,
-        marks=[pytest.mark.xfail(strict=True, reason="admin add form")]
-        if name in KNOWN_500
-        else [],
-    )
-    for name, path in all_urls()
-]
+URLS = [pytest.param(name, path, id=name) for name, path in all_urls()]
 
 
 def test_there_are_urls_and_fields_to_fuzz():
