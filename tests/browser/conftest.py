@@ -45,3 +45,21 @@ def grant_sending_fixes(user) -> None:
     from django.contrib.auth.models import Permission
 
     user.user_permissions.add(Permission.objects.get(codename="send_reference_fix"))
+
+
+@pytest.fixture
+def customers_daytime():
+    """The clock at the next noon in Los Angeles: automated and manual touches go out only in
+    the customers' daytime, so a queue test must not depend on when it runs. A future moment,
+    so the browser's own clock never sees the session cookie as expired; list this fixture
+    before `logged_in_page` so the login happens on this clock."""
+    from datetime import UTC, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    zone = ZoneInfo("America/Los_Angeles")
+    local = datetime.now(zone)
+    noon = datetime.combine(local.date() + timedelta(days=1), time(12), tzinfo=zone)
+    with time_machine.travel(noon.astimezone(UTC), tick=True):
+        yield
