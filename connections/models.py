@@ -329,9 +329,9 @@ class OutgoingHook(models.Model):
     )
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_status = models.CharField(max_length=200, blank=True)
-    delivered_count = models.PositiveBigIntegerField(default=0)
-    refused_count = models.PositiveBigIntegerField(default=0)
-    unreachable_count = models.PositiveBigIntegerField(default=0)
+    delivered_count = models.PositiveBigIntegerField(default=0, db_default=0)
+    refused_count = models.PositiveBigIntegerField(default=0, db_default=0)
+    unreachable_count = models.PositiveBigIntegerField(default=0, db_default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

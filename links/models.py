@@ -34,6 +34,7 @@ class Flow(models.Model):
     follow_up_other_utility = models.BooleanField(
         "Follow up a customer who connected another utility",
         default=False,
+        db_default=False,
         help_text=(
             "Leap's rule: a residential customer who connected a different utility than the "
             "requested one stays PARTIAL, and by default is not followed up (they may have no "
@@ -43,6 +44,7 @@ class Flow(models.Model):
     first_touch_delay_minutes = models.PositiveSmallIntegerField(
         "First touch delay (minutes)",
         default=15,
+        db_default=15,
         validators=[MinValueValidator(5), MaxValueValidator(60)],
         help_text=(
             "When Leap's webhook shows a customer abandoned, the first re-engagement touch goes "
@@ -137,6 +139,7 @@ class Link(models.Model):
     do_not_contact = models.BooleanField(
         "Do not contact",
         default=False,
+        db_default=False,
         help_text=(
             "The customer opted out: leapdash never queues or posts re-engagement touches for them."
         ),

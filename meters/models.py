@@ -31,7 +31,7 @@ class Meter(models.Model):
     has_required_actions = models.BooleanField("partner action required", default=False)
     required_action_codes = models.JSONField(default=list, blank=True)
     # A partner action of type IS_AUTHORIZED: the customer must authorize data sharing again.
-    needs_reauthorization = models.BooleanField(default=False)
+    needs_reauthorization = models.BooleanField(default=False, db_default=False)
     created_at = models.DateTimeField(help_text="When Leap created the meter.")
     last_modified_at = models.DateTimeField(null=True, blank=True)
     unknown_values = models.JSONField(default=list, blank=True)
@@ -124,7 +124,7 @@ class Enrollment(models.Model):
     # what the meter table filters on, copied onto Meter by the sync
     partner_action_codes = models.JSONField(default=list, blank=True)
     has_partner_actions = models.BooleanField(default=False)
-    needs_reauthorization = models.BooleanField(default=False)
+    needs_reauthorization = models.BooleanField(default=False, db_default=False)
     is_archived = models.BooleanField(default=False)
     last_modified_at = models.DateTimeField(null=True, blank=True)
     unknown_values = models.JSONField(default=list, blank=True)
