@@ -7,9 +7,11 @@ class ConnectionsConfig(AppConfig):
 
     def ready(self) -> None:
         from links.models import Flow, Link
+        from links.signals import links_created
 
-        from .reclassify import on_flow_saved, on_link_saved
+        from .reclassify import on_flow_saved, on_link_saved, on_links_created
 
         # a connection's verdict depends on its link and flow: classify it again when they change
         post_save.connect(on_link_saved, sender=Link, dispatch_uid="connections-link-saved")
         post_save.connect(on_flow_saved, sender=Flow, dispatch_uid="connections-flow-saved")
+        links_created.connect(on_links_created, dispatch_uid="connections-links-created")

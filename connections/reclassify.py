@@ -1,10 +1,11 @@
 """Classify stored connections again from their last Leap record, without asking Leap.
 
 A verdict depends on more than Leap's record: the customer's type and their flow's follow-up
-choice (which change when a link appears or a flow is edited), the clock (a manual review goes
-to ops after a few days) and the rules themselves (RULES_VERSION). The hourly sync only re-reads
-records Leap changed, so these connections are put through the same write path here, from the
-record kept in Connection.raw: an unchanged verdict writes nothing.
+choice (which change when a link appears or a flow is edited: queued then, by the signals
+below), the clock (a manual review goes to ops after a few days) and the rules themselves
+(RULES_VERSION: both checked at the end of every sync). The hourly sync only re-reads records
+Leap changed, so these connections are put through the same write path here, from the record
+kept in Connection.raw: an unchanged verdict writes nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from leapdash.leap.client import Page
 from leapdash.leap.records import ConnectionRecord, RecordError, parse_connection
@@ -28,11 +29,11 @@ CHUNK = 500
 
 
 def needing_reclassification(now: datetime) -> QuerySet[Connection]:
-    """Connections whose verdict may have changed without Leap's record changing."""
-    linked_since = Q(link__isnull=True) & Exists(Link.objects.filter(ref_id=OuterRef("ref_id")))
+    """Connections whose verdict the clock or the rules changed (two index scans). A new link
+    or a flow's change is handled when it happens (the signals below)."""
     escalation_due = Q(next_action=Action.PROVIDER_REVIEW, actionable_at__lte=now)
     older_rules = Q(rules_version__lt=RULES_VERSION)
-    return Connection.objects.filter(linked_since | escalation_due | older_rules)
+    return Connection.objects.filter(escalation_due | older_rules)
 
 
 def reclassify(
@@ -74,8 +75,18 @@ def reclassify_due(now: datetime) -> SyncCounts:
 
 def on_link_saved(sender: type[Link], instance: Link, created: bool, **kwargs: object) -> None:
     """A new link may be the one a stored connection was waiting for (its customer type)."""
-    if created and Connection.objects.filter(ref_id=instance.ref_id).exists():
-        _queue([instance.ref_id])
+    if created:
+        on_links_created(sender, ref_ids=[instance.ref_id])
+
+
+def on_links_created(sender: type[Link], ref_ids: list[str], **kwargs: object) -> None:
+    """Links made in bulk (an import): the connections already stored for their refIds."""
+    known: list[str] = []
+    for start in range(0, len(ref_ids), CHUNK):
+        chunk = ref_ids[start : start + CHUNK]
+        known += Connection.objects.filter(ref_id__in=chunk).values_list("ref_id", flat=True)
+    if known:
+        _queue(known)
 
 
 def on_flow_saved(sender: type[Flow], instance: Flow, created: bool, **kwargs: object) -> None:

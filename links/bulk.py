@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from . import builder
 from .models import CustomerType, Flow, Link, LinkBatch
+from .signals import links_created
 
 MAX_ROWS = 10_000
 MAX_BYTES = 10 * 1024 * 1024
@@ -390,4 +391,5 @@ def import_batch(batch_id: int) -> int:
         batch.created_links = len(links)
         batch.imported_at = timezone.now()
         batch.save(update_fields=["status", "created_links", "imported_at"])
+        links_created.send(Link, ref_ids=[link.ref_id for link in links])
     return len(links)

@@ -13,6 +13,7 @@ from connections.status import RULES_VERSION, Action
 from connections.sync import write_page
 from leapdash.runs.tracking import SyncCounts
 from links.models import Flow, Link
+from links.signals import links_created
 
 from .builders import NOW, PGE, SCE, conn, page_of, util
 
@@ -39,16 +40,43 @@ def _link(flow=None, customer_type="residential", ref_id="ref-1") -> Link:
     )
 
 
-def test_a_link_that_appears_later_gives_the_customer_type(db):
+@pytest.fixture
+def eager(monkeypatch):
+    """Tasks queued on commit run at once, as a worker would run them."""
+    from connections.tasks import reclassify_connections_task
+
+    monkeypatch.setitem(reclassify_connections_task.app.conf, "task_always_eager", True)
+
+
+def test_a_link_that_appears_later_gives_the_customer_type(
+    eager, django_capture_on_commit_callbacks
+):
     _store(PARKED_OR_NOT)
     assert _action() == Action.OTHER_UTILITY_CONNECTED  # unknown type: the old heuristic
-    _link(customer_type="commercial")
-    assert list(needing_reclassification(NOW).values_list("ref_id", flat=True)) == ["ref-1"]
-    reclassify_due(NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        _link(customer_type="commercial")
     c = Connection.objects.select_related("link").get()
     assert c.link is not None
     assert (c.next_action, c.link.customer_type) == (Action.TAILORED_MESSAGE, "commercial")
-    assert not needing_reclassification(NOW).exists()
+
+
+def test_links_imported_in_bulk_reclassify_their_stored_connections(
+    eager, django_capture_on_commit_callbacks
+):
+    _store(PARKED_OR_NOT)
+    Link.objects.bulk_create(
+        [
+            Link(
+                org_name="acme",
+                ref_id="ref-1",
+                url="https://l.example/x",
+                customer_type="commercial",
+            )
+        ]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        links_created.send(Link, ref_ids=["ref-1", "not-opened-yet"])
+    assert _action() == Action.TAILORED_MESSAGE
 
 
 @pytest.mark.parametrize(
@@ -64,6 +92,17 @@ def test_the_flows_follow_up_choice_decides_for_its_residential_customers(follow
     flow.save()
     reclassify(["ref-1"], now=NOW)
     assert _action() != expected
+
+
+def test_editing_a_flow_reclassifies_its_customers(eager, django_capture_on_commit_callbacks):
+    flow = Flow.objects.create(org_name="acme", title="home")
+    _link(flow=flow)
+    _store(PARKED_OR_NOT)
+    assert _action() == Action.OTHER_UTILITY_CONNECTED
+    flow.follow_up_other_utility = True
+    with django_capture_on_commit_callbacks(execute=True):
+        flow.save()
+    assert _action() == Action.TAILORED_MESSAGE
 
 
 def test_a_manual_review_goes_to_ops_after_three_days_without_a_new_record():

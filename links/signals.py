@@ -1,0 +1,6 @@
+"""What the links app tells the rest of leapdash, without knowing who listens."""
+
+from django.dispatch import Signal
+
+# Links were created in bulk (an import), which sends no post_save: ref_ids=[...].
+links_created = Signal()
