@@ -16,6 +16,7 @@ import hmac
 import json
 import socket
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -162,6 +163,8 @@ def _no_delay(sock: socket.socket) -> None:
 @contextmanager
 def served() -> Iterator[str]:
     """leapdash itself (sandbox, webhook endpoint) over real HTTP on a free local port."""
+    # static files are not served here: whitenoise need not warn that none were collected
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
     server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler, allow_reuse_address=False)
     server.daemon_threads = True
     server.set_app(get_wsgi_application())
