@@ -192,8 +192,11 @@ def _program_manager() -> User:
 
 
 def _skip_due_touches(pm: User, skippers: list[Customer], now: datetime) -> None:
-    """A program manager skips, from the queue, the first touch due to these customers."""
-    refs = [c.ref_id for c in skippers]
+    """A program manager skips, from the queue, the first touch due to these customers (each
+    once: then the customer leaves the list; one who has not visited yet is not looked for)."""
+    refs = [c.ref_id for c in skippers if c.visits and c.visits[0].at <= now]
+    if not refs:
+        return
     for connection in candidates(now).filter(ref_id__in=refs):
         due = due_for(connection, now)
         if due is None:
@@ -206,3 +209,4 @@ def _skip_due_touches(pm: User, skippers: list[Customer], now: datetime) -> None
         )
         if response.status_code != 302 or response["Location"] != "/connections/queue/":
             raise RuntimeError(f"the queue refused the skip: HTTP {response.status_code}")
+        skippers[:] = [c for c in skippers if c.ref_id != connection.ref_id]
