@@ -82,6 +82,24 @@ def test_a_single_fix_reports_leaps_404_per_meter(leap, meters):
     assert Meter.objects.get(pk=gone.pk).partner_reference == "fix-1-typo"
 
 
+def test_a_multi_meter_site_fixed_by_connection_goes_through_for_every_meter(leap, customer):
+    customer("site-88", "commercial")
+    advance_clock(24.5)
+    for meter in sandbox.Meter.objects.filter(partner_reference="site-88"):
+        set_sandbox_reference(str(meter.meter_id), "site-88-typo")
+    PartnerRecord.objects.create(reference="site-88")
+    sync_meters(client=leap, since=None, now=sandbox_now(), overdue_after=OVERDUE)
+    reconcile(now=sandbox_now(), overdue_after=OVERDUE)
+    rows = ReconciliationResult.objects.filter(category=Category.BY_CONNECTION)
+
+    done = _apply(leap, [(r.meter, r.suggested_reference) for r in rows.select_related("meter")])
+
+    assert [f.status for f in done] == ["applied"] * 4
+    assert sandbox.Meter.objects.filter(partner_reference="site-88").count() == 4
+    assert matched_meters().filter(partner_reference="site-88").count() == 4
+    assert not ReconciliationResult.objects.filter(category=Category.BY_CONNECTION).exists()
+
+
 def test_invalid_references_are_refused_before_leap_and_reruns_change_nothing(leap, meters):
     meter = meters["fix-0-typo"]
     [bad] = _apply(leap, [(meter, "no/slashes")])
