@@ -13,7 +13,7 @@ import hmac
 import json
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
@@ -144,11 +144,16 @@ def has_nul(value: Any) -> bool:
 
 
 def parse_when(value: Any, field: str) -> datetime:
-    """An ISO-8601 date-time with an offset (or Z)."""
-    moment = parse_datetime(value) if isinstance(value, str) else None
-    if moment is None or moment.tzinfo is None:
+    """An ISO-8601 date-time with an offset (or Z), as UTC."""
+    try:
+        moment = parse_datetime(value) if isinstance(value, str) else None
+        # in UTC: PostgreSQL refuses offsets beyond 15:59, which Python reads
+        utc = moment.astimezone(UTC) if moment and moment.tzinfo else None
+    except (ValueError, OverflowError):
+        utc = None
+    if utc is None:
         raise ApiError(400, f"Invalid {field}", {field: value, "error": "expected ISO-8601 UTC"})
-    return moment
+    return utc
 
 
 # --- page tokens ---------------------------------------------------------------------------

@@ -41,14 +41,11 @@ def update_one(request: HttpRequest, meter_id: str) -> JsonResponse:
     reference = body.get("partner_reference")
     if set(body) - {"partner_reference"}:
         raise ApiError(400, "Unknown field", {"fields": sorted(set(body) - {"partner_reference"})})
-    if not is_partner_reference(reference):
+    if not isinstance(reference, str) or not is_partner_reference(reference):
         raise ApiError(
             400,
             "Invalid partner_reference",
-            {
-                "partner_reference": reference,
-                "error": REFERENCE_RULE,
-            },
+            {"partner_reference": reference, "error": REFERENCE_RULE},
         )
     meter = get_visible_meter(meter_id)
     if meter.partner_reference != reference:
@@ -68,13 +65,15 @@ def _checked_items(body: dict[str, Any]) -> list[tuple[str, str]]:
         fields = set(item) if isinstance(item, dict) else set()
         meter_id = item.get("meter_id") if isinstance(item, dict) else None
         reference = item.get("partner_reference") if isinstance(item, dict) else None
-        if fields != {"meter_id", "partner_reference"} or not is_uuid(meter_id):
+        if fields != {"meter_id", "partner_reference"} or not isinstance(meter_id, str):
+            meter_id = None
+        if meter_id is None or not is_uuid(meter_id):
             raise ApiError(
                 400,
                 "Invalid meters",
                 {"index": index, "error": "each item is {meter_id: UUID, partner_reference}"},
             )
-        if not is_partner_reference(reference):
+        if not isinstance(reference, str) or not is_partner_reference(reference):
             raise ApiError(
                 400,
                 "Invalid partner_reference",
