@@ -4,7 +4,8 @@ screenshot of every step in the test's output folder (test-results/<test>/step-N
 Link → Leap Connect in the sandbox (one required utility connected, the other failing with a
 bad login) → sync → PARTIAL with the tailored message and the missing utility named → a
 touch marked in the re-engagement queue → the second utility connected → sync → COMPLETED →
-the sandbox clock 25 h on → meters synced and reconciled → one meter's reference fixed.
+the sandbox clock 25 h on → meters synced and reconciled → a mistyped reference fixed to the
+site's refId, which its other meter shares.
 """
 
 from __future__ import annotations
@@ -160,20 +161,20 @@ def test_a_program_manager_walks_through_the_whole_product(
     expect(page.locator(f"tr[data-reference='{REF}']")).to_have_count(1)
     steps.shot("reconciliation-matched")
 
-    # 7. fix the mistyped reference from the meter's page: Leap keeps references unique per
-    # meter, so this site's second meter gets its own (the reconciliation suggests ours,
-    # which Leap would refuse as a duplicate)
+    # 7. fix the mistyped reference: the reconciliation proposes the refId, which the site's
+    # other meter already holds (Leap writes it on every meter of a connection) and Leap applies
     page.goto(f"{live}/meters/reconciliation/?category=by_connection")
-    expect(page.locator("tr[data-reference='acme-hq-O001']")).to_have_count(1)
-    page.goto(f"{live}/meters/{meter_ids[0]}/")
-    page.get_by_label("New reference").fill(f"{REF}-b")
-    page.get_by_role("button", name="Preview change").click()
+    row = page.locator("tr[data-reference='acme-hq-O001']")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(REF)
+    row.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Fix selected").click()
     expect(page.get_by_role("heading", name="Preview reference changes")).to_be_visible()
     steps.shot("fix-preview")
     page.get_by_role("button", name="Send to Leap").click()
     expect(page.locator("tr.fix-applied")).to_contain_text("Leap applied the new reference.")
     steps.shot("fix-applied")
-    assert Meter.objects.get(meter_id=meter_ids[0]).partner_reference == f"{REF}-b"
-    assert sandbox.Meter.objects.get(meter_id=meter_ids[0]).partner_reference == f"{REF}-b"
+    assert set(Meter.objects.values_list("partner_reference", flat=True)) == {REF}
+    assert sandbox.Meter.objects.filter(partner_reference=REF).count() == 2
     assert ReferenceChange.objects.get().status == "applied"
     assert len(list(steps.folder.glob("step-*.png"))) == steps.n
