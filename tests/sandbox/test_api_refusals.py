@@ -27,6 +27,12 @@ def test_a_nul_character_in_a_query_parameter_is_400(api):
     assert response.json()["title"] == "Invalid parameter"
 
 
+def test_an_unknown_connect_parameter_is_400(api):
+    response = api.get("/v1.1/connections", {"ref_ids": "a,b"})  # Leap spells it ref-ids
+    assert response.status_code == 400
+    assert response.json()["details"]["parameters"] == ["ref_ids"]
+
+
 @pytest.mark.parametrize("body", [None, [], '"x"', 3, True])
 @pytest.mark.parametrize("path", ["/v2/meters/search", "/v2/meters/enrollments/search"])
 def test_a_search_body_that_is_not_an_object_is_400(api, path, body):

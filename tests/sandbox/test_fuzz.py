@@ -121,7 +121,13 @@ def served(db) -> Iterator[None]:
     request_finished.connect(close_old_connections)
 
 
-FUZZ = settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+# derandomized: the same cases every run, so the suite's verdict does not vary
+FUZZ = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 def _fuzz(case: Any) -> None:
