@@ -31,7 +31,7 @@ def _seed() -> None:
                     "ERROR",
                     util(PGE, "ERROR", "BAD_LOGIN"),
                     ref_id="err-1",
-                    last=now - timedelta(minutes=30),
+                    last=now - timedelta(hours=2),  # past Leap's quiet hour: due
                 ),
                 conn(
                     "ERROR", util(CONED, "ERROR", "ACCOUNT_LOCKED"), ref_id="err-ny", region="NYISO"
