@@ -118,7 +118,7 @@ def _send_one(client: LeapClient, fix: Fix) -> dict[str, tuple[bool, str, dict[s
     meter_id = fix.meter.meter_id
     try:
         answer = client.update_partner_reference(meter_id, fix.new)
-    except LeapClientError as exc:  # 400, 404, 409 DUPLICATE_REF_ID: Leap's own words
+    except LeapClientError as exc:  # 400, 404: Leap's own words
         title = exc.title or f"HTTP {exc.status}"
         return {meter_id: (False, title, {"status": exc.status, "title": title, **exc.details})}
     except LeapError as exc:
@@ -144,7 +144,6 @@ def _send_chunk(
 
 
 EXPLANATIONS = {
-    "DUPLICATE_REF_ID": "Another meter at Leap already holds this reference.",
     "METER_NOT_FOUND": "Leap does not know this meter (removed, or another environment).",
     "INVALID_PARTNER_REFERENCE": "Leap refused the reference as invalid.",
 }

@@ -6,8 +6,10 @@ index-only scan in reference order) and full-joins that with the partner records
 the references that need a look: no record, no meter, more than one meter, or a count other
 than the expected one. Two INSERT … SELECT statements then write findings from that short list:
 
-- duplicate: the meter's partner_reference is also held by meters of another customer (their
-  connection references differ), so the reference cannot identify one customer;
+- duplicate: the meter's partner_reference is also held by meters of another customer (no
+  connection reference is common to all the meters holding it), so the reference cannot
+  identify one customer. Meters of one connection share its refId, and a meter re-authorized
+  under a second connection keeps the first one too: neither is a duplicate;
 - matched: a partner record has its partner_reference. No row is written: a meter without a
   finding whose reference a record holds is matched (matched_meters), and the run's count of
   matched meters is the rest of its meters;
@@ -93,23 +95,26 @@ def _fence() -> str:
 
 def _references_statement(references: Sequence[str] | None) -> tuple[str, list[Any]]:
     """The temporary table of references worth a look, with their meter count, their partner
-    record and whether their meters belong to more than one customer (owner: the smallest
-    connection reference, or the meter itself when it has none)."""
+    record and whether their meters belong to more than one customer (no connection reference
+    common to all of them; a meter without any counts as a customer of its own)."""
     t = _tables()
     n_scope, n_params = _in("m.partner_reference", references)
     p_scope, p_params = _in("p.reference", references)
-    owners = f"""SELECT CASE WHEN MIN(o.owner) <> MAX(o.owner) THEN 1 ELSE 0 END FROM (
-            SELECT COALESCE((SELECT MIN(r.ref_id) FROM {t["r"]} r WHERE r.meter_id = m2.id),
-                            m2.meter_id) AS owner
-            FROM {t["m"]} m2 WHERE m2.partner_reference = n.reference AND m2.is_archived = %s
-        ) o"""
+    # One customer's meters share a connection reference (Leap writes the refId on every
+    # meter of a connection, and a re-authorization adds the new refId beside the old one):
+    # the reference is fine when one connection reference is held by all of its meters.
+    shared = f"""SELECT CASE WHEN EXISTS (
+            SELECT 1 FROM {t["r"]} r JOIN {t["m"]} m2 ON m2.id = r.meter_id
+            WHERE m2.partner_reference = n.reference AND m2.is_archived = %s
+            GROUP BY r.ref_id HAVING COUNT(DISTINCT r.meter_id) = n.found
+        ) THEN 0 ELSE 1 END"""
     sql = f"""CREATE TEMPORARY TABLE {REFS} AS
         SELECT x.reference, x.found, x.pid, x.expected,
           CASE WHEN x.found > 1 AND x.reference <> '' THEN x.shared ELSE 0 END AS dup
         FROM (
           SELECT COALESCE(n.reference, p.reference) AS reference, n.found, p.id AS pid,
             p.expected_meter_count AS expected,
-            CASE WHEN n.found > 1 AND n.reference <> '' THEN ({owners}) END AS shared
+            CASE WHEN n.found > 1 AND n.reference <> '' THEN ({shared}) END AS shared
           FROM (SELECT m.partner_reference AS reference, COUNT(*) AS found FROM {t["m"]} m
                 WHERE m.is_archived = %s{n_scope} GROUP BY m.partner_reference) n
           FULL JOIN (SELECT p.id, p.reference, p.expected_meter_count FROM {t["p"]} p

@@ -26,7 +26,6 @@ from leapdash.leap import records as rec
 from leapdash.leap.errors import (
     LeapAuthError,
     LeapBadRequest,
-    LeapConflict,
     LeapError,
     LeapNotFound,
     LeapProtocolError,
@@ -221,8 +220,8 @@ class LeapClient:
     # --- partner references -----------------------------------------------------------------
 
     def update_partner_reference(self, meter_id: str, partner_reference: str) -> dict[str, Any]:
-        """Set one meter's partner_reference; LeapConflict (DUPLICATE_REF_ID) if another
-        meter holds it, LeapNotFound for an unknown meter."""
+        """Set one meter's partner_reference (other meters may hold the same one: a connection's
+        meters share its refId); LeapNotFound for an unknown meter."""
         # Reference: LEAP_API.md §3 "Partner reference updates"
         if not rec.is_valid_partner_reference(partner_reference):
             raise ValueError(
@@ -493,7 +492,6 @@ __all__ = [
     "LeapAuthError",
     "LeapBadRequest",
     "LeapClient",
-    "LeapConflict",
     "LeapError",
     "LeapNotFound",
     "LeapProtocolError",

@@ -66,10 +66,6 @@ class LeapNotFound(LeapClientError):
     """404: unknown meter or webhook."""
 
 
-class LeapConflict(LeapClientError):
-    """409: e.g. `DUPLICATE_REF_ID` when another meter already holds the partner reference."""
-
-
 def error_for_status(
     request: str,
     status: int,
@@ -101,7 +97,7 @@ def error_for_status(
     if status >= 500:
         return LeapServerError(f"{where} (after {retries} retries)", status=status, retries=retries)
     if 400 <= status < 500:
-        kind = {404: LeapNotFound, 409: LeapConflict}.get(status, LeapBadRequest)
+        kind = LeapNotFound if status == 404 else LeapBadRequest
         detail = f" {json.dumps(details, sort_keys=True)[:300]}" if details else ""
         return kind(where + detail, status=status, title=title, details=details, retries=retries)
     return LeapProtocolError(f"{where}: unexpected status", status=status, retries=retries)
@@ -118,7 +114,6 @@ __all__ = [
     "LeapAuthError",
     "LeapBadRequest",
     "LeapClientError",
-    "LeapConflict",
     "LeapError",
     "LeapNotFound",
     "LeapProtocolError",

@@ -104,8 +104,6 @@ def test_a_connect_link_goes_through_the_sandbox_and_lands_on_the_thank_you_page
 
     # the customer opens the link: Leap Connect in the sandbox
     page.goto(url)
-    page.get_by_label("A home (residential)").check()
-    page.get_by_role("button", name="Continue").click()
     page.get_by_role("link", name="Staging Test Utility (CAISO)").click()
     page.locator("input[name=case][value=residential]").check()
     page.get_by_role("button", name="Send").click()

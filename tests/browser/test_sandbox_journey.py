@@ -31,8 +31,6 @@ def test_leap_connect_with_the_staging_test_utility(page, live_server, flow):
         f"{live_server.url}/sandbox/connect/acme-energy/home-battery/"
         f"?refId=browser-1&additional_redirect_params={extra}"
     )
-    page.get_by_label("A home (residential)").check()
-    page.get_by_role("button", name="Continue").click()
     page.get_by_role("link", name="Staging Test Utility (CAISO)").click()
 
     # an incomplete case: error screen, Confirm goes back to the utility selector
@@ -59,15 +57,16 @@ def test_leap_connect_with_the_staging_test_utility(page, live_server, flow):
     assert Connection.objects.get(ref_id="browser-1").status == "COMPLETED"
 
 
-def test_direct_to_utility_restores_additional_redirect_params(page, live_server, flow):
+def test_the_demo_utility_restores_additional_redirect_params(page, live_server, flow):
     extra = quote("state=xyz&test_parameter=value", safe="")
     page.goto(
-        f"{live_server.url}/sandbox/direct/acme-energy/sce/getting-started"
+        f"{live_server.url}/sandbox/connect/acme-energy/home-battery/"
         f"?refId=browser-2&additional_redirect_params={extra}"
     )
+    page.get_by_role("link", name="Demo Utility").click()
     page.get_by_label("Username").fill("anyone")
     page.get_by_label("Password").fill("secret")
-    page.get_by_role("button", name="Authorize").click()
+    page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server.url}/sandbox/thanks/**")
     assert _params(page.url) == [
         ("source", "leap"),
@@ -75,7 +74,18 @@ def test_direct_to_utility_restores_additional_redirect_params(page, live_server
         ("state", "xyz"),
         ("test_parameter", "value"),
     ]
-    assert Connection.objects.get(ref_id="browser-2").status == "COMPLETED"
+    assert Connection.objects.get(ref_id="browser-2").utilities == []  # stores nothing
+
+
+def test_a_california_utility_leads_to_the_staging_error_page(page, live_server, flow):
+    page.goto(f"{live_server.url}/sandbox/connect/acme-energy/home-battery/?refId=browser-3")
+    page.get_by_role("link", name="SCE: Southern California Edison").click()
+    page.get_by_role("heading", name="Error").wait_for()
+    assert "cannot be reached from Leap's staging environment" in page.content()
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("heading", name="Select your utility").wait_for()
+    page.goto(f"{live_server.url}/sandbox/direct/acme-energy/sce/getting-started?refId=browser-4")
+    assert "cannot be reached from Leap's staging environment" in page.content()
 
 
 def test_direct_to_an_unsupported_utility_names_the_valid_ids(page, live_server, flow):

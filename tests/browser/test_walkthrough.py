@@ -1,10 +1,12 @@
 """One walk through the whole product as a new program manager would take it, with a
 screenshot of every step in the test's output folder (test-results/<test>/step-NN-*.png).
 
-Link → Leap Connect in the sandbox (one required utility connected, the other failing with a
-bad login) → sync → PARTIAL with the tailored message and the missing utility named → a
-touch marked in the re-engagement queue → the second utility connected → sync → COMPLETED →
-the sandbox clock 25 h on → meters synced and reconciled → one meter's reference fixed.
+Link → Leap Connect in the sandbox, as in Leap's staging (the Staging Test Utility's bad-login
+case) → sync → ERROR with the tailored message and the utility named → a touch marked in the
+re-engagement queue → the commercial case connected, terms signed after the login → sync →
+COMPLETED →
+the sandbox clock 25 h on → meters synced and reconciled → a mistyped reference fixed to the
+site's refId, which its other meter shares.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def leap(live_server, settings):
         org_name="test-energy",
         title="commercial-solar",
         region="CAISO",
+        customer_type="COMMERCIAL",
         thank_you_url=f"{live_server.url}/links/done/?flow=commercial-solar",
     )
     Flow.objects.create(
@@ -68,11 +71,10 @@ class Steps:
         )
 
 
-def _utility(page, name: str, username: str) -> None:
-    page.locator("a.leap-utility", has_text=name).click()
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("secret")
-    page.get_by_role("button", name="Authorize").click()
+def _staging_case(page, case: str) -> None:
+    page.get_by_role("link", name="Staging Test Utility (CAISO)").click()
+    page.locator(f"input[name=case][value={case}]").check()
+    page.get_by_role("button", name="Send").click()
 
 
 def test_a_program_manager_walks_through_the_whole_product(
@@ -82,7 +84,8 @@ def test_a_program_manager_walks_through_the_whole_product(
     steps = Steps(page, output_path)
     steps.shot("logged-in")
 
-    # 1. a Connect link for a commercial customer with two required utilities
+    # 1. a Connect link for a commercial customer (rehearsed in Leap's staging, where only the
+    # Staging Test Utility connects: no utility is requested)
     page.goto(f"{live}/links/new/")
     page.get_by_label("Leap Connect").check()
     flow = Flow.objects.get(title="commercial-solar")
@@ -90,39 +93,32 @@ def test_a_program_manager_walks_through_the_whole_product(
     page.get_by_label("Customer type").select_option("commercial")
     page.get_by_label("Customer name").fill("Acme Offices")
     page.get_by_label("Customer email").fill("energy@acme.example")
-    page.locator("input[name=requested_utilities][value=pge]").check()
-    page.locator("input[name=requested_utilities][value=sce]").check()
     page.get_by_label("refId").fill(REF)
-    expect(page.locator("#link-url")).to_have_value(re.compile("requestedUtilities=pge,sce"))
+    expect(page.locator("#link-url")).to_have_value(re.compile(f"refId={REF}"))
     steps.shot("link-preview")
     page.get_by_role("button", name="Save link").click()
     expect(page.get_by_role("heading", name=f"Link {REF}")).to_be_visible()
     steps.shot("link-saved")
     url = Link.objects.get(ref_id=REF).url
 
-    # 2. the customer: PG&E connects, SCE fails with a bad login
+    # 2. the customer: the Staging Test Utility's bad-login case fails
     page.goto(url)
-    page.get_by_label("A business (commercial)").check()
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_role("button", name="I agree and sign").click()
-    expect(page.get_by_text("Required")).to_have_count(2)
     steps.shot("leap-connect-utilities")
-    _utility(page, "PG&E", "acme-pge")
-    _utility(page, "SCE", "UAPI_TEST_badlogin")
+    _staging_case(page, "badlogin")
     expect(page.get_by_role("heading", name="Error")).to_be_visible()
-    steps.shot("sce-bad-login")
+    steps.shot("bad-login")
 
-    # 3. the sync (what the hourly task runs) → PARTIAL, tailored message, SCE named
+    # 3. the sync (what the hourly task runs) → ERROR, tailored message, the utility named
     sync_connections_task(trigger="walkthrough")
     connection = Connection.objects.get(ref_id=REF)
-    assert connection.status == "PARTIAL"
+    assert connection.status == "ERROR"
     page.goto(f"{live}/connections/?q={REF}")
     page.get_by_role("link", name=REF).first.click()
-    expect(page.locator("h1")).to_contain_text("Partly connected")
+    expect(page.locator("h1")).to_contain_text("Error")
     next_action = page.locator("article.next-action")
-    expect(next_action).to_contain_text("Southern California Edison")
+    expect(next_action).to_contain_text("Staging Test Utility")
     expect(page.locator("figure.message-preview")).to_be_visible()
-    steps.shot("connection-partial")
+    steps.shot("connection-error")
 
     # 4. a touch marked sent from the re-engagement queue
     page.goto(f"{live}/connections/queue/")
@@ -132,13 +128,14 @@ def test_a_program_manager_walks_through_the_whole_product(
     steps.shot("touch-marked")
     assert Touchpoint.objects.filter(connection=connection, outcome="sent").count() == 1
 
-    # 5. two hours later the customer comes back and connects SCE → sync → COMPLETED
+    # 5. two hours later the customer comes back: the commercial case connects, then the
+    # terms (after the login, as in Leap's journey), then the thank-you page → COMPLETED
     advance_clock(2)
     page.goto(url)
-    page.get_by_label("A business (commercial)").check()
-    page.get_by_role("button", name="Continue").click()
+    _staging_case(page, "commercial")
+    expect(page.get_by_role("heading", name="Review and sign")).to_be_visible()
+    steps.shot("terms-after-login")
     page.get_by_role("button", name="I agree and sign").click()
-    _utility(page, "SCE", "acme-sce")
     page.wait_for_url(re.compile(re.escape(f"{live}/links/done/")))
     steps.shot("customer-thanked")
     sync_connections_task(trigger="walkthrough")
@@ -150,32 +147,32 @@ def test_a_program_manager_walks_through_the_whole_product(
     # 6. a day later Leap has the meters: sync them, reconcile against our links
     advance_clock(25)
     meter_ids = [str(m) for m in sandbox.Meter.objects.values_list("meter_id", flat=True)]
-    assert len(meter_ids) == 2
+    assert len(meter_ids) == 4  # the commercial case's four meters, one site
     set_sandbox_reference(meter_ids[0], "acme-hq-O001")  # a typo made on Leap's side
     sync_meters_task(full=True, trigger="walkthrough")
-    assert Meter.objects.count() == 2
+    assert Meter.objects.count() == 4
     page.goto(f"{live}/meters/partners/")
     page.get_by_role("button", name=re.compile("from links", re.I)).click()
     reconcile_task(pm_user.pk)
     page.goto(f"{live}/meters/reconciliation/?category=matched")
-    expect(page.locator(f"tr[data-reference='{REF}']")).to_have_count(1)
+    expect(page.locator(f"tr[data-reference='{REF}']")).to_have_count(3)  # the 4th: a typo
     steps.shot("reconciliation-matched")
 
-    # 7. fix the mistyped reference from the meter's page: Leap keeps references unique per
-    # meter, so this site's second meter gets its own (the reconciliation suggests ours,
-    # which Leap would refuse as a duplicate)
+    # 7. fix the mistyped reference: the reconciliation proposes the refId, which the site's
+    # other meters already hold (Leap writes it on every meter of a connection) and Leap applies
     page.goto(f"{live}/meters/reconciliation/?category=by_connection")
-    expect(page.locator("tr[data-reference='acme-hq-O001']")).to_have_count(1)
+    row = page.locator("tr[data-reference='acme-hq-O001']")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(REF)
     grant_sending_fixes(pm_user)  # sending to Leap is ops' unless they grant it
-    page.goto(f"{live}/meters/{meter_ids[0]}/")
-    page.get_by_label("New reference").fill(f"{REF}-b")
-    page.get_by_role("button", name="Preview change").click()
+    row.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Fix selected").click()
     expect(page.get_by_role("heading", name="Preview reference changes")).to_be_visible()
     steps.shot("fix-preview")
     page.get_by_role("button", name="Send to Leap").click()
     expect(page.locator("tr.fix-applied")).to_contain_text("Leap applied the new reference.")
     steps.shot("fix-applied")
-    assert Meter.objects.get(meter_id=meter_ids[0]).partner_reference == f"{REF}-b"
-    assert sandbox.Meter.objects.get(meter_id=meter_ids[0]).partner_reference == f"{REF}-b"
+    assert set(Meter.objects.values_list("partner_reference", flat=True)) == {REF}
+    assert sandbox.Meter.objects.filter(partner_reference=REF).count() == 4
     assert ReferenceChange.objects.get().status == "applied"
     assert len(list(steps.folder.glob("step-*.png"))) == steps.n

@@ -70,6 +70,8 @@ def _stored(prefix: str) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
         raw = dict(values["raw"])
         if isinstance(raw.get("ref_id"), str):
             raw["ref_id"] = raw["ref_id"].removeprefix(prefix)
+        if isinstance(raw.get("id"), str):  # built records carry their document, id included
+            raw["id"] = raw["id"].replace(prefix, "")
         values["raw"] = raw
         values.pop("fingerprint")  # covers the raw record, which holds the prefix
         utilities = [

@@ -13,7 +13,6 @@ from leapdash.leap.client import (
     LeapAuthError,
     LeapBadRequest,
     LeapClient,
-    LeapConflict,
     LeapError,
     LeapNotFound,
     LeapProtocolError,
@@ -83,17 +82,6 @@ def test_update_partner_reference_patches_one_meter(client, leap_http):
     assert answer == {"meter_id": METER_ID, "partner_reference": "site-0042"}
 
 
-def test_a_partner_reference_held_by_another_meter_is_a_conflict(client, leap_http):
-    url = f"{BASE}/v1.1/meters/{METER_ID}/partner_meter_ref"
-    leap_http.patch(url, status=409, body=payload_text("partner_ref_conflict_409.json"))
-
-    with pytest.raises(LeapConflict) as caught:
-        client.update_partner_reference(METER_ID, "site-0042")
-
-    assert caught.value.title == "DUPLICATE_REF_ID"
-    assert caught.value.status == 409
-
-
 def test_a_partner_reference_leap_refuses_is_a_bad_request(client, leap_http):
     url = f"{BASE}/v1.1/meters/{METER_ID}/partner_meter_ref"
     leap_http.patch(url, status=400, body=payload_text("partner_ref_invalid_400.json"))
@@ -123,7 +111,7 @@ def test_bulk_updates_go_1000_per_request_and_merge_the_answers(client, leap_htt
     assert [(e.meter_id, e.title) for e in result.errors[:3]] == [
         ("meter-x", "INVALID_PARTNER_REFERENCE"),
         ("33333333-3333-3333-3333-333333333333", "Meter not found"),
-        ("44444444-4444-4444-4444-444444444444", "DUPLICATE_REF_ID"),
+        ("44444444-4444-4444-4444-444444444444", "METER_NOT_FOUND"),
     ]
     assert len(result.errors) == 7
 

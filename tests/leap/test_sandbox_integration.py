@@ -12,7 +12,6 @@ from django.core.management import call_command
 from leapdash.leap.client import (
     LeapAuthError,
     LeapClient,
-    LeapConflict,
     LeapNotFound,
     LeapProtocolError,
 )
@@ -156,24 +155,23 @@ def test_leap_ping_command_against_the_sandbox(api_root, settings):
     assert "Key accepted" in out.getvalue()
 
 
-def test_partner_reference_updates_and_the_duplicate_conflict(leap):
+def test_partner_reference_updates_share_references(leap):
+    """Meters of one site share its refId: a reference another meter holds is accepted."""
     seed(connections=6, meters=4, seed=18)
     first, second, *rest = [m for p in leap.iter_meters() for m in p.records]
 
     answer = leap.update_partner_reference(first.meter_id, "site-renamed-001")
-    with pytest.raises(LeapConflict) as caught:
-        leap.update_partner_reference(second.meter_id, "site-renamed-001")
+    shared = leap.update_partner_reference(second.meter_id, "site-renamed-001")
     result = leap.bulk_update_partner_references(
-        [(second.meter_id, "site-renamed-002"), (rest[0].meter_id, "site-renamed-001")]
+        [(second.meter_id, "site-renamed-002"), (rest[0].meter_id, "site-renamed-002")]
     )
 
     assert answer == {"meter_id": first.meter_id, "partner_reference": "site-renamed-001"}
-    assert caught.value.title == "DUPLICATE_REF_ID"
-    assert result.updated == (second.meter_id,)
-    assert [(e.meter_id, e.title) for e in result.errors] == [
-        (rest[0].meter_id, "DUPLICATE_REF_ID")
-    ]
+    assert shared == {"meter_id": second.meter_id, "partner_reference": "site-renamed-001"}
+    assert result.updated == (second.meter_id, rest[0].meter_id)
+    assert result.errors == ()
     assert leap.get_meter(second.meter_id).partner_reference == "site-renamed-002"
+    assert leap.get_meter(rest[0].meter_id).partner_reference == "site-renamed-002"
 
 
 def test_webhook_subscriptions_against_the_sandbox(leap, live_server):

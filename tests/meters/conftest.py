@@ -53,8 +53,8 @@ def sync_connections_now(client: LeapClient) -> None:
 
 
 def set_sandbox_reference(meter_id: str, reference: str) -> None:
-    """Leap's side of a wrong or shared reference (its API refuses duplicates, so the
-    fixture writes the sandbox's record directly)."""
+    """Leap's side of a wrong or shared reference, written to the sandbox's record directly
+    (without a change to its update time, as a meter created that way would have)."""
     meter = sandbox.Meter.objects.get(meter_id=meter_id)
     for document in (meter.document, meter.enrollment):
         document["partner_reference"] = reference

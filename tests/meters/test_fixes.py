@@ -46,41 +46,30 @@ def _leap_reference(meter: Meter) -> str:
     return sandbox.Meter.objects.get(meter_id=meter.meter_id).partner_reference
 
 
-def test_a_bulk_fix_with_one_duplicate_applies_the_rest_and_reports_the_one(leap, meters):
+def test_a_bulk_fix_to_a_reference_other_meters_hold_applies_to_all(leap, meters):
+    """A site's meters share its refId at Leap: giving them all one reference goes through."""
     user = UserFactory(username="fixer")
     pairs = [(meters[f"fix-{n}-typo"], f"fix-{n}") for n in range(3)]
-    pairs.append((meters["fix-3-typo"], "taken-1"))  # another meter holds it at Leap
+    pairs.append((meters["fix-3-typo"], "taken-1"))  # another meter holds it at Leap: shared
     outcome = {f.meter.meter_id: (f.status, f.message) for f in _apply(leap, pairs, user)}
 
-    duplicate = meters["fix-3-typo"]
-    assert outcome.pop(duplicate.meter_id) == (
-        "failed",
-        "DUPLICATE_REF_ID: Another meter at Leap already holds this reference.",
-    )
     assert set(outcome.values()) == {("applied", "Leap applied the new reference.")}
     for n in range(3):
         meter = Meter.objects.get(pk=meters[f"fix-{n}-typo"].pk)
         assert meter.partner_reference == f"fix-{n}" == _leap_reference(meter)
-    duplicate.refresh_from_db()
-    assert duplicate.partner_reference == "fix-3-typo" == _leap_reference(duplicate)
+    shared = Meter.objects.get(pk=meters["fix-3-typo"].pk)
+    assert shared.partner_reference == "taken-1" == _leap_reference(shared)
+    assert Meter.objects.filter(partner_reference="taken-1").count() == 2
 
     audit = {c.meter_id: c for c in ReferenceChange.objects.all()}
     assert len(audit) == 4
-    refused = audit[duplicate.pk]
-    assert (refused.status, refused.leap_title, refused.old_reference, refused.new_reference) == (
-        ReferenceChange.Status.FAILED,
-        "DUPLICATE_REF_ID",
-        "fix-3-typo",
-        "taken-1",
-    )
     assert all(c.by == user and c.finished_at for c in audit.values())
-    assert {c.status for k, c in audit.items() if k != duplicate.pk} == {"applied"}
+    assert {c.status for c in audit.values()} == {"applied"}
 
 
-def test_a_single_fix_reports_leaps_409_and_404_per_meter(leap, meters):
-    [conflict] = _apply(leap, [(meters["fix-0-typo"], "taken-1")])
-    assert conflict.status == "failed"
-    assert conflict.message.startswith("DUPLICATE_REF_ID")
+def test_a_single_fix_reports_leaps_404_per_meter(leap, meters):
+    [shared] = _apply(leap, [(meters["fix-0-typo"], "taken-1")])
+    assert shared.status == "applied"
     gone = meters["fix-1-typo"]
     sandbox.Meter.objects.filter(meter_id=gone.meter_id).delete()
     [missing] = _apply(leap, [(gone, "fix-1")])
@@ -91,6 +80,24 @@ def test_a_single_fix_reports_leaps_409_and_404_per_meter(leap, meters):
     change = ReferenceChange.objects.get(meter=gone)
     assert change.leap_response["status"] == 404
     assert Meter.objects.get(pk=gone.pk).partner_reference == "fix-1-typo"
+
+
+def test_a_multi_meter_site_fixed_by_connection_goes_through_for_every_meter(leap, customer):
+    customer("site-88", "commercial")
+    advance_clock(24.5)
+    for meter in sandbox.Meter.objects.filter(partner_reference="site-88"):
+        set_sandbox_reference(str(meter.meter_id), "site-88-typo")
+    PartnerRecord.objects.create(reference="site-88")
+    sync_meters(client=leap, since=None, now=sandbox_now(), overdue_after=OVERDUE)
+    reconcile(now=sandbox_now(), overdue_after=OVERDUE)
+    rows = ReconciliationResult.objects.filter(category=Category.BY_CONNECTION)
+
+    done = _apply(leap, [(r.meter, r.suggested_reference) for r in rows.select_related("meter")])
+
+    assert [f.status for f in done] == ["applied"] * 4
+    assert sandbox.Meter.objects.filter(partner_reference="site-88").count() == 4
+    assert matched_meters().filter(partner_reference="site-88").count() == 4
+    assert not ReconciliationResult.objects.filter(category=Category.BY_CONNECTION).exists()
 
 
 def test_invalid_references_are_refused_before_leap_and_reruns_change_nothing(leap, meters):

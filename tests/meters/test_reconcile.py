@@ -141,6 +141,55 @@ def test_a_targeted_rerun_moves_a_fixed_meter_to_matched(world):
 
 
 @pytest.mark.django_db
+def test_a_meter_reauthorized_under_a_second_connection_is_not_a_duplicate(leap, customer):
+    """The four meters of a site share its refId; one was re-authorized under a second
+    connection of the same customer, which Leap adds beside the first."""
+    from leapdash.leap.sandbox import models as sandbox
+
+    customer("zeta-site", "commercial")
+    customer("other-customer")
+    advance_clock(24.5)
+    reauthorized = sandbox.Meter.objects.filter(partner_reference="zeta-site")[0]
+    reauthorized.document["connection_references"] = ["alpha-second", "zeta-site"]
+    reauthorized.save()
+    stranger = sandbox.Meter.objects.get(partner_reference="other-customer")
+    set_sandbox_reference(str(stranger.meter_id), "shared-by-two")
+    lookalike = sandbox.Meter.objects.exclude(pk=reauthorized.pk).filter(
+        partner_reference="zeta-site"
+    )[0]
+    set_sandbox_reference(str(lookalike.meter_id), "shared-by-two")
+    _record("zeta-site")
+    _record("shared-by-two")
+    sync_meters(client=leap, since=None, now=sandbox_now(), overdue_after=OVERDUE)
+
+    reconcile(now=sandbox_now(), overdue_after=OVERDUE)
+
+    site = Meter.objects.filter(partner_reference="zeta-site")
+    assert site.count() == 3
+    assert set(matched_meters(site)) == set(site)
+    duplicates = ReconciliationResult.objects.filter(category=Category.DUPLICATE)
+    assert {r.partner_reference for r in duplicates} == {"shared-by-two"}
+    assert duplicates.count() == 2  # two customers really share that one
+
+
+def test_every_meter_of_a_site_matched_by_connection_only_gets_the_refid(leap, customer):
+    """A commercial site's four meters carry a wrong reference: each is proposed the refId."""
+    from leapdash.leap.sandbox import models as sandbox
+
+    customer("site-77", "commercial")
+    advance_clock(24.5)
+    for meter in sandbox.Meter.objects.filter(partner_reference="site-77"):
+        set_sandbox_reference(str(meter.meter_id), "site-77-typo")
+    _record("site-77")
+    sync_meters(client=leap, since=None, now=sandbox_now(), overdue_after=OVERDUE)
+
+    reconcile(now=sandbox_now(), overdue_after=OVERDUE)
+
+    rows = ReconciliationResult.objects.filter(category=Category.BY_CONNECTION)
+    assert rows.count() == 4
+    assert {r.suggested_reference for r in rows} == {"site-77"}
+
+
 def test_links_become_partner_records_without_overwriting_csv_ones():
     for ref in ("link-1", "link-2", "csv-1"):
         Link.objects.create(org_name="o", ref_id=ref, customer_name=f"name {ref}", url="u")

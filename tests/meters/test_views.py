@@ -149,14 +149,14 @@ def test_the_detail_shows_enrollment_actions_and_the_audit(pm_client, pm_user):
         old_reference="a-1",
         new_reference="b-1",
         status="failed",
-        leap_title="DUPLICATE_REF_ID",
+        leap_title="METER_NOT_FOUND",
         by=pm_user,
         requested_at=timezone.now(),
     )
     page = pm_client.get(reverse("meters:detail", args=[meter.meter_id])).content.decode()
     assert "AUTH_0001" in page
     assert "Re-authorize &lt;now&gt;" in page
-    assert "DUPLICATE_REF_ID" in page
+    assert "METER_NOT_FOUND" in page
     assert "pat-pm" in page
 
 

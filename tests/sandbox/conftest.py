@@ -68,6 +68,7 @@ def commercial_flow(db) -> Flow:
         org_name="acme-energy",
         title="commercial-solar",
         region="CAISO",
+        customer_type="COMMERCIAL",
         dr_agreement=True,
         thank_you_url="https://partner.example.com/thanks",
         form_uid="form-commercial",

@@ -1,4 +1,5 @@
-"""The customer pages through Django's test client: what each step records and where it goes."""
+"""The customer pages through Django's test client: what each step records and where it goes.
+The journey is Leap's staging one: utility login, then the terms, then the thank-you page."""
 
 from __future__ import annotations
 
@@ -36,56 +37,126 @@ def test_an_unknown_flow_is_a_404_page(client, db):
     assert b"nobody/nothing" in response.content
 
 
-def test_commercial_caiso_asks_for_agreements_and_marks_required_utilities(client, commercial_flow):
+def test_the_journey_starts_at_the_utility_selector(client, flow):
+    response = client.get("/sandbox/connect/acme-energy/home-battery/?refId=cust-1")
+    assert response["Location"].endswith("/utilities/")  # no customer-type question
+    session = JourneySession.objects.get()
+    assert session.customer_type == "RESIDENTIAL"  # from the flow
+
+
+def test_commercial_caiso_login_then_terms_then_thank_you(client, commercial_flow):
     session = _open(
         client,
         "/sandbox/connect/acme-energy/commercial-solar/?refId=biz-1&requestedUtilities=pge,sce",
     )
-    response = client.post(f"/sandbox/s/{session}/customer-type/", {"customer_type": "COMMERCIAL"})
+    page = client.get(f"/sandbox/s/{session}/utilities/").content.decode()
+    assert page.count(">Required<") == 2  # the flow is commercial
+    # the Staging Test Utility's commercial case connects; the terms come after the login
+    response = client.post(f"/sandbox/s/{session}/utility/staging-test/", {"case": "commercial"})
     assert response["Location"].endswith("/agreements/")
+    connection = Connection.objects.get(ref_id="biz-1")
+    assert (connection.pra_status, connection.dr_status) == ("PENDING", "PENDING")
     page = client.get(response["Location"]).content.decode()
     assert "Prohibited Resources Attestation" in page
     assert "Demand Response Participation Agreement" in page
-    client.post(f"/sandbox/s/{session}/agreements/", {"choice": "later"})
-    page = client.get(f"/sandbox/s/{session}/utilities/").content.decode()
-    assert page.count(">Required<") == 2
-    # picking a utility makes the agreements count, and the login keeps them pending
-    client.post(f"/sandbox/s/{session}/utility/pge/", {"username": "someone"})
-    connection = Connection.objects.get(ref_id="biz-1")
-    assert connection.pra_status == "PENDING"
+    response = client.post(f"/sandbox/s/{session}/agreements/", {"choice": "sign"})
+    connection.refresh_from_db()
+    assert (connection.pra_status, connection.dr_status) == ("SIGNED", "SIGNED")
+    assert connection.customer_type == "COMMERCIAL"
+    # the requested PG&E and SCE stay NOT_CONNECTED (unreachable in staging): back to Connect
+    assert response["Location"].endswith("/utilities/")
     assert connection.status == "PARTIAL"
     shown = {
         (u["utility_name"], u["utility_is_required"], u["status"]) for u in connection.utilities
     }
     assert shown == {
-        ("PG&E: Pacific Gas & Electric", True, "CONNECTED"),
+        ("Staging Test Utility (CAISO)", False, "CONNECTED"),
+        ("PG&E: Pacific Gas & Electric", True, "NOT_CONNECTED"),
         ("SCE: Southern California Edison", True, "NOT_CONNECTED"),
     }
 
 
-def test_residential_sees_no_required_label_and_no_agreements(client, flow):
-    session = _open(client, "/sandbox/connect/acme-energy/home-battery/?requestedUtilities=pge")
-    response = client.post(f"/sandbox/s/{session}/customer-type/", {"customer_type": "RESIDENTIAL"})
-    assert response["Location"].endswith("/utilities/")
-    page = client.get(response["Location"]).content.decode()
+def test_signed_terms_complete_the_connection_and_go_to_the_thank_you_page(client, commercial_flow):
+    session = _open(client, "/sandbox/connect/acme-energy/commercial-solar/?refId=biz-2")
+    client.post(f"/sandbox/s/{session}/utility/staging-test/", {"case": "commercial"})
+    assert Connection.objects.get(ref_id="biz-2").status == "PARTIAL"  # terms pending
+    response = client.post(f"/sandbox/s/{session}/agreements/", {"choice": "sign"})
+    assert response["Location"].endswith("/finish/")
+    assert Connection.objects.get(ref_id="biz-2").status == "COMPLETED"
+
+
+def test_declined_terms_leave_the_connection_partial(client, commercial_flow):
+    session = _open(client, "/sandbox/connect/acme-energy/commercial-solar/?refId=biz-3")
+    client.post(f"/sandbox/s/{session}/utility/staging-test/", {"case": "commercial"})
+    response = client.post(f"/sandbox/s/{session}/agreements/", {"choice": "decline"})
+    assert response["Location"].endswith("/finish/")
+    connection = Connection.objects.get(ref_id="biz-3")
+    assert (connection.status, connection.pra_status) == ("PARTIAL", "DECLINED")
+
+
+def test_residential_sees_no_required_label_and_no_terms(client, flow):
+    session = _open(
+        client, "/sandbox/connect/acme-energy/home-battery/?refId=res-1&requestedUtilities=pge"
+    )
+    page = client.get(f"/sandbox/s/{session}/utilities/").content.decode()
     assert "Required" not in page
     assert "Staging Test Utility (CAISO)" in page
     assert "Demo Utility" in page
+    response = client.post(f"/sandbox/s/{session}/utility/staging-test/", {"case": "residential"})
+    assert "/agreements/" not in response["Location"]
 
 
-def test_connecting_a_different_utility_than_requested_stays_partial(client, flow):
-    session = _open(
-        client, "/sandbox/connect/acme-energy/home-battery/?refId=res-2&requestedUtilities=sce"
+@pytest.mark.parametrize("utility", ["pge", "sce", "sdge"])
+def test_the_california_utilities_lead_to_the_staging_error_page(client, flow, utility):
+    session = _open(client, "/sandbox/connect/acme-energy/home-battery/?refId=res-ca")
+    for response in (
+        client.get(f"/sandbox/s/{session}/utility/{utility}/"),
+        client.post(f"/sandbox/s/{session}/utility/{utility}/", {"username": "me"}),
+    ):
+        page = response.content.decode()
+        assert "cannot be reached from Leap's staging environment" in page
+        assert f'action="/sandbox/s/{session}/utilities/"' in page  # Confirm: the selector
+    assert Connection.objects.get(ref_id="res-ca").utilities == []  # nothing recorded
+
+
+@pytest.mark.parametrize("username", ["someone", "UAPI_TEST_nope", "UAPI_TEST_user_canceled"])
+def test_ny_utilities_refuse_anything_but_utilityapi_test_usernames(client, ny_flow, username):
+    session = _open(client, "/sandbox/connect/acme-energy/ny-dr/?refId=ny-1")
+    response = client.post(
+        f"/sandbox/s/{session}/utility/cecony-utilityapi/", {"username": username}
     )
-    client.post(f"/sandbox/s/{session}/customer-type/", {"customer_type": "RESIDENTIAL"})
-    response = client.post(f"/sandbox/s/{session}/utility/pge/", {"username": "me"})
-    assert response["Location"].endswith("/utilities/")  # back to Connect: sce still missing
-    assert Connection.objects.get(ref_id="res-2").status == "PARTIAL"
+    assert "cannot be reached from Leap's staging environment" in response.content.decode()
+    assert Connection.objects.get(ref_id="ny-1").status == "NOT_STARTED"
+
+
+def test_a_ny_utility_takes_a_utilityapi_test_username(client, ny_flow):
+    session = _open(client, "/sandbox/connect/acme-energy/ny-dr/?refId=ny-2")
+    response = client.post(
+        f"/sandbox/s/{session}/utility/oru-utilityapi/", {"username": "UAPI_TEST_residential"}
+    )
+    assert response["Location"].endswith("/finish/")
+    assert Connection.objects.get(ref_id="ny-2").status == "COMPLETED"
+    response = client.post(
+        f"/sandbox/s/{session}/utility/oru-utilityapi/", {"username": "UAPI_TEST_pge_cca_service"}
+    )
+    assert response.status_code == 400
+    assert b"works with PG&amp;E: Pacific Gas &amp; Electric only" in response.content
+
+
+def test_connecting_a_different_utility_than_requested_stays_partial(client, ny_flow):
+    session = _open(
+        client,
+        "/sandbox/connect/acme-energy/ny-dr/?refId=ny-3&requestedUtilities=psegli-utilityapi",
+    )
+    response = client.post(
+        f"/sandbox/s/{session}/utility/cecony-utilityapi/", {"username": "UAPI_TEST_residential"}
+    )
+    assert response["Location"].endswith("/utilities/")  # back to Connect: PSEG-LI missing
+    assert Connection.objects.get(ref_id="ny-3").status == "PARTIAL"
 
 
 def test_a_failed_login_shows_an_error_whose_confirm_returns_to_the_selector(client, flow):
     session = _open(client, "/sandbox/connect/acme-energy/home-battery/?refId=res-3")
-    client.post(f"/sandbox/s/{session}/customer-type/", {"customer_type": "RESIDENTIAL"})
     response = client.post(f"/sandbox/s/{session}/utility/staging-test/", {"case": "user_canceled"})
     page = client.get(response["Location"]).content.decode()
     assert "USER_CANCELED" in page
@@ -102,13 +173,6 @@ def test_the_staging_menu_lists_connect_and_meters_cases(client, flow):
     assert 'value="commercial"' in meters_part
     assert 'value="revoked"' in meters_part
     assert client.post(f"/sandbox/s/{session}/utility/staging-test/", {}).status_code == 400
-
-
-def test_an_unknown_test_username_is_refused(client, flow):
-    session = _open(client, "/sandbox/connect/acme-energy/home-battery/?refId=res-5")
-    response = client.post(f"/sandbox/s/{session}/utility/pge/", {"username": "UAPI_TEST_nope"})
-    assert response.status_code == 400
-    assert b"Unknown test username" in response.content
 
 
 def test_the_demo_utility_stores_nothing_and_redirects(client, flow):
@@ -139,8 +203,7 @@ def test_the_final_redirect_restores_params_encoded_once(client, flow):
         client,
         f"/sandbox/connect/acme-energy/home-battery/?refId=res.6~x&additional_redirect_params={params}",
     )
-    client.post(f"/sandbox/s/{session}/customer-type/", {"customer_type": "RESIDENTIAL"})
-    response = client.post(f"/sandbox/s/{session}/utility/sdge/", {"username": "me"})
+    response = client.post(f"/sandbox/s/{session}/utility/staging-test/", {"case": "residential"})
     final = client.get(response["Location"])["Location"]
     assert final == (
         "https://partner.example.com/thanks?source=leap&refId=res.6~x"
@@ -156,15 +219,15 @@ def test_the_final_redirect_restores_params_encoded_once(client, flow):
 
 
 @pytest.mark.parametrize("utility", ["pge", "sce", "sdge"])
-def test_direct_to_utility_goes_straight_to_the_login(client, flow, utility):
+def test_direct_to_utility_leads_to_the_staging_error_page(client, flow, utility):
     response = client.get(
         f"/sandbox/direct/acme-energy/{utility}/getting-started?refId=d-{utility}"
     )
     assert response["Location"].endswith(f"/utility/{utility}/")
     page = client.get(response["Location"]).content.decode()
-    assert "Sign in to" in page
-    connection = Connection.objects.get(ref_id=f"d-{utility}")
-    assert connection.utilities[0]["status"] == "NOT_CONNECTED"
+    assert "cannot be reached from Leap's staging environment" in page
+    assert "Confirm" not in page  # a direct link has no utility selector to go back to
+    assert Connection.objects.get(ref_id=f"d-{utility}").status == "NOT_STARTED"
 
 
 @pytest.mark.parametrize("utility", ["cecony-utilityapi", "demo", "PGE", "staging-test"])
@@ -175,14 +238,6 @@ def test_direct_to_other_utilities_is_a_404_naming_the_valid_ids(client, flow, u
     for valid in ("pge", "sce", "sdge"):
         assert f"<code>{valid}</code>" in page
     assert not Connection.objects.exists()
-
-
-def test_direct_errors_confirm_back_to_the_utility_login(client, flow):
-    start = client.get("/sandbox/direct/acme-energy/sce/getting-started?refId=d-err")
-    response = client.post(start["Location"], {"username": "UAPI_TEST_locked"})
-    page = client.get(response["Location"]).content.decode()
-    assert "ACCOUNT_LOCKED" in page
-    assert f'action="{urlsplit(start["Location"]).path}"' in page
 
 
 def test_the_index_lists_flows_and_scenarios(client, flow):

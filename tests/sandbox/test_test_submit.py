@@ -39,6 +39,10 @@ def test_the_demo_utility_creates_nothing(api, flow):
         ({"utility": "Mars Power", "scenario": "residential"}, "Unknown utility"),
         ({"utility": "ConEd", "scenario": "residential"}, "Unknown utility"),  # not in CAISO
         ({"utility": "pge", "scenario": "teleport"}, "Unknown scenario"),
+        # the sandbox's Connect-only cases are not UtilityAPI scenarios
+        ({"utility": "pge", "scenario": "user_canceled"}, "Unknown scenario"),
+        ({"utility": "pge", "scenario": "never_logged_in"}, "Unknown scenario"),
+        (None, "Request body must be a JSON object"),
         (
             {"utility": "sce", "scenario": "pge_cca_service"},
             "Scenario not available for this utility",
@@ -55,10 +59,12 @@ def test_malformed_bodies_get_400(api, flow, body, title):
 def test_an_unknown_scenario_lists_the_valid_ones(api, flow):
     details = api.post("/v2/forms/form-ca/test-submit", {"utility": "pge", "scenario": "x"}).json()
     assert "badlogin_after" in details["details"]["valid"]
+    assert "user_canceled" not in details["details"]["valid"]
 
 
 def test_auth_and_unknown_form(api, flow):
     body = {"utility": "pge", "scenario": "residential"}
     assert Api(key=None).post("/v2/forms/form-ca/test-submit", body).status_code == 401
-    assert Api(key="nope").post("/v2/forms/form-ca/test-submit", body).status_code == 403
+    # UtilityAPI answers an invalid token with 401 (Leap's own APIs say 403)
+    assert Api(key="nope").post("/v2/forms/form-ca/test-submit", body).status_code == 401
     assert api.post("/v2/forms/no-such-form/test-submit", body).status_code == 404

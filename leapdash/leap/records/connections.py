@@ -154,7 +154,8 @@ def _parse_utility(r: Reader, item: object, index: int) -> UtilityConnectionReco
     if error_code is not None:
         r.enum(error_code, _ERROR_CODES, path + "error_code")
     record = UtilityConnectionRecord(
-        authorization_uuid=r.req_str("authorization_uuid", item, path),
+        # the contract makes it optional and nullable: a utility not yet tried may have none
+        authorization_uuid=r.opt_str("authorization_uuid", item, path) or "",
         utility_name=name,
         utility_id=utility_id(name),
         utility_is_required=r.opt_bool("utility_is_required", False, item),

@@ -24,7 +24,7 @@ WEBHOOK_EVENT_TYPES = (
 @dataclass(frozen=True, slots=True)
 class BulkUpdateError:
     meter_id: str
-    title: str  # e.g. "Meter not found", "DUPLICATE_REF_ID"
+    title: str  # e.g. "Meter not found", "METER_NOT_FOUND"
 
 
 @dataclass(frozen=True, slots=True)

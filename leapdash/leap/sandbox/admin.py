@@ -8,7 +8,15 @@ from .models import Chaos, Connection, Flow, Meter, SandboxState, Webhook, Webho
 
 @admin.register(Flow)
 class FlowAdmin(admin.ModelAdmin[Flow]):
-    list_display = ["org_name", "title", "region", "thank_you_url", "dr_agreement", "form_uid"]
+    list_display = [
+        "org_name",
+        "title",
+        "region",
+        "customer_type",
+        "thank_you_url",
+        "dr_agreement",
+        "form_uid",
+    ]
     list_filter = ["region", "org_name"]
     search_fields = ["org_name", "title"]
 

@@ -13,7 +13,7 @@ import hmac
 import json
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
@@ -64,8 +64,10 @@ def _bearer(request: HttpRequest) -> str | None:
     return key.strip()
 
 
-def api_view(methods: list[str], style: str = "leap") -> Callable:
-    """CSRF-exempt (Bearer-authenticated) JSON endpoint with auth, chaos and a plain-text 500."""
+def api_view(methods: list[str], style: str = "leap", wrong_key_status: int = 403) -> Callable:
+    """CSRF-exempt (Bearer-authenticated) JSON endpoint with auth, chaos and a plain-text 500.
+
+    Leap answers a wrong key with 403; UtilityAPI (test-submit) with 401."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @csrf_exempt
@@ -78,9 +80,15 @@ def api_view(methods: list[str], style: str = "leap") -> Callable:
                 )
             expected = settings.LEAP_SANDBOX_API_KEY
             if not expected or not constant_time_compare(key, expected):
-                return error_response(403, WRONG_KEY, {"message": WRONG_KEY}, style)
+                return error_response(wrong_key_status, WRONG_KEY, {"message": WRONG_KEY}, style)
             if request.method not in methods:
-                return error_response(405, "Method not allowed", {"allowed": methods}, style)
+                refused = error_response(405, "Method not allowed", {"allowed": methods}, style)
+                refused["Allow"] = ", ".join(methods)  # RFC 9110: a 405 names what is allowed
+                return refused
+            if any(has_nul(v) for v in [*request.GET.values(), *kwargs.values()]):
+                return error_response(
+                    400, "Invalid parameter", {"error": "NUL is not allowed in parameters"}, style
+                )
             knobs = chaos.before_request(key)
             request.sandbox_chaos = knobs  # type: ignore[attr-defined]
             if knobs is not None and knobs.response is not None:
@@ -112,12 +120,40 @@ def json_body(request: HttpRequest) -> Any:
         raise ApiError(400, "Request body is not valid JSON", {"error": str(exc)}) from exc
 
 
+def json_object(request: HttpRequest) -> dict[str, Any]:
+    """The body as a JSON object; anything else (null, a list, a number) is a 400, as Leap's
+    schemas make every request body an object."""
+    body = json_body(request)
+    if not isinstance(body, dict):
+        raise ApiError(400, "Request body must be a JSON object", {"body": type(body).__name__})
+    if has_nul(body):
+        raise ApiError(400, "Invalid body", {"error": "NUL is not allowed in any value"})
+    return body
+
+
+def has_nul(value: Any) -> bool:
+    """True if a string anywhere in the value holds NUL, which PostgreSQL cannot store or
+    compare: such a request is refused as a 400 rather than failing in the database."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_nul(v) for v in value)
+    return False
+
+
 def parse_when(value: Any, field: str) -> datetime:
-    """An ISO-8601 date-time with an offset (or Z)."""
-    moment = parse_datetime(value) if isinstance(value, str) else None
-    if moment is None or moment.tzinfo is None:
+    """An ISO-8601 date-time with an offset (or Z), as UTC."""
+    try:
+        moment = parse_datetime(value) if isinstance(value, str) else None
+        # in UTC: PostgreSQL refuses offsets beyond 15:59, which Python reads
+        utc = moment.astimezone(UTC) if moment and moment.tzinfo else None
+    except (ValueError, OverflowError):
+        utc = None
+    if utc is None:
         raise ApiError(400, f"Invalid {field}", {field: value, "error": "expected ISO-8601 UTC"})
-    return moment
+    return utc
 
 
 # --- page tokens ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from .state import published_document, refresh_boundary, sandbox_now
 MAX_REF_IDS = 100
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 100
+PARAMETERS = ("ref-ids", "start-date", "last-interaction-date", "page-size", "page-token")
 
 
 def _page_size(raw: str | None, default: int) -> int:
@@ -28,6 +29,9 @@ def _page_size(raw: str | None, default: int) -> int:
 @api_view(["GET"])
 def connections(request: HttpRequest) -> JsonResponse:
     params = request.GET
+    unknown = sorted(set(params) - set(PARAMETERS))
+    if unknown:  # a misspelt filter would otherwise widen the answer silently
+        raise ApiError(400, "Unknown parameter", {"parameters": unknown, "known": PARAMETERS})
     filters: dict[str, object] = {}
     rows = Connection.objects.all()
     if "ref-ids" in params:

@@ -11,22 +11,23 @@ import re
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 
-from .api import ApiError, api_view, json_body
+from .api import ApiError, api_view, json_object
 from .models import Flow
 from .scenarios import REGION_UTILITIES, SCENARIOS, find_utility
 from .state import new_referral, sandbox_now, submit_scenario
 
+UAPI_SCENARIOS = sorted(s.name for s in SCENARIOS.values() if s.kind == "utilityapi")
 REF_ID = re.compile(r"^[0-9A-Za-z\-._~]{3,255}$")
 
 
-@api_view(["POST"])
+@api_view(["POST"], wrong_key_status=401)  # UtilityAPI: 401 for an invalid token
 @transaction.atomic
 def test_submit(request: HttpRequest, form_uid: str) -> JsonResponse:
     flow = Flow.objects.filter(form_uid=form_uid).first()
     if flow is None:
         raise ApiError(404, "Form not found", {"form_uid": form_uid})
-    body = json_body(request)
-    if not isinstance(body, dict) or not isinstance(body.get("utility"), str):
+    body = json_object(request)
+    if not isinstance(body.get("utility"), str):
         raise ApiError(400, "Malformed body", {"error": 'expected {"utility", "scenario"}'})
     if not isinstance(body.get("scenario"), str):
         raise ApiError(400, "Malformed body", {"error": 'expected {"utility", "scenario"}'})
@@ -39,9 +40,9 @@ def test_submit(request: HttpRequest, form_uid: str) -> JsonResponse:
             {"utility": body["utility"], "valid": [u for u in allowed]},
         )
     scenario = SCENARIOS.get(body["scenario"])
-    if scenario is None:
+    if scenario is None or scenario.kind != "utilityapi":  # UtilityAPI's listed scenarios only
         raise ApiError(
-            400, "Unknown scenario", {"scenario": body["scenario"], "valid": sorted(SCENARIOS)}
+            400, "Unknown scenario", {"scenario": body["scenario"], "valid": UAPI_SCENARIOS}
         )
     if scenario.only_utility and scenario.only_utility != utility.id:
         raise ApiError(

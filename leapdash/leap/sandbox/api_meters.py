@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, JsonResponse
 
 from . import chaos
-from .api import ApiError, api_view, decode_token, encode_token, json_body, parse_when
+from .api import ApiError, api_view, decode_token, encode_token, json_object, parse_when
 from .models import Meter
 from .state import sandbox_now
 
@@ -99,8 +99,6 @@ def _bad(field: str, value: Any, error: str) -> ApiError:
 
 def parse_filter(body: Any) -> tuple[Q, int, str | None, dict[str, Any]]:
     """MeterFilterRequest -> (query, page size, page token, filters for the token)."""
-    if body is None:
-        body = {}
     if not isinstance(body, dict):
         raise ApiError(400, "Request body must be a JSON object", {"body": type(body).__name__})
     unknown = sorted(set(body) - KNOWN)
@@ -150,7 +148,7 @@ def visible_meters() -> QuerySet[Meter]:
 
 
 def _search(request: HttpRequest, kind: str, column: str) -> JsonResponse:
-    query, size, token, filters = parse_filter(json_body(request))
+    query, size, token, filters = parse_filter(json_object(request))
     rows = visible_meters().filter(query)
     if token:
         rows = rows.filter(pk__gt=decode_token(token, kind, filters, "page_token"))

@@ -10,7 +10,7 @@ from django.core.validators import URLValidator
 from django.http import HttpRequest, JsonResponse
 
 from . import webhooks
-from .api import ApiError, api_view, json_body
+from .api import ApiError, api_view, json_object
 from .models import Webhook
 
 EVENT_TYPES = (
@@ -74,7 +74,7 @@ def _get(webhook_id: str) -> Webhook:
 @api_view(["GET", "POST"], style="webhooks")
 def webhook_list(request: HttpRequest) -> JsonResponse:
     if request.method == "POST":
-        webhook = Webhook.objects.create(**_validated(json_body(request)))
+        webhook = Webhook.objects.create(**_validated(json_object(request)))
         return JsonResponse({"webhook_id": str(webhook.webhook_id)})
     return JsonResponse({"webhooks": [_as_json(w) for w in Webhook.objects.order_by("pk")]})
 
@@ -85,7 +85,7 @@ def webhook_detail(request: HttpRequest, webhook_id: str) -> JsonResponse:
     if request.method == "DELETE":
         webhook.delete()
         return JsonResponse({"message": "Operation completed successfully"})
-    for name, value in _validated(json_body(request)).items():
+    for name, value in _validated(json_object(request)).items():
         setattr(webhook, name, value)
     webhook.save()
     return JsonResponse({"webhook_id": str(webhook.webhook_id)})
@@ -94,7 +94,7 @@ def webhook_detail(request: HttpRequest, webhook_id: str) -> JsonResponse:
 @api_view(["POST"], style="webhooks")
 def webhook_test(request: HttpRequest, webhook_id: str) -> JsonResponse:
     webhook = _get(webhook_id)
-    body = json_body(request)
+    body = json_object(request)
     if not isinstance(body, dict) or body.get("webhook_event_type") not in EVENT_TYPES:
         raise _bad(f"webhook_event_type must be one of: {', '.join(EVENT_TYPES)}")
     return JsonResponse(webhooks.test_event(webhook, body))

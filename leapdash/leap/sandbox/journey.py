@@ -1,4 +1,13 @@
-"""The customer's pages: Leap Connect, Direct-to-Utility, utility logins, the final redirect.
+"""The customer's pages as Leap's staging shows them: Leap Connect, Direct-to-Utility, the
+utility logins, the terms, the final redirect.
+
+Leap's journey is utility login → optional terms → thank-you page; the customer type comes
+from the flow (Leap sets a flow up per customer type). As in Leap's staging, the California
+utilities' own login pages cannot be reached: PG&E, SCE and SDG&E (and Direct-to-Utility
+links, which go straight to them) lead to the staging error page. The NY utilities, which Leap
+serves through UtilityAPI, accept only UtilityAPI's test usernames `UAPI_TEST_<scenario>`;
+anything else leads to the same page. The Staging Test Utility (CAISO) offers the Connect and
+Meters test cases, and the demo utility accepts anyone and stores nothing.
 
 A JourneySession plays Leap's session (refId, requested utilities, additional_redirect_params,
 customer type, agreements), so a browser can run several journeys at once. Opening a link
@@ -26,7 +35,13 @@ from .scenarios import (
     UTILITIES,
     Scenario,
 )
-from .state import open_connection, record_attempt, sandbox_now, utility_started
+from .state import (
+    agreements_answered,
+    open_connection,
+    record_attempt,
+    sandbox_now,
+    utility_started,
+)
 
 # The final redirect goes to the partner's own site, which may be on another origin.
 leaves_for_partner = csp_update({"form-action": ["'self'", "http:", "https:"]})
@@ -70,7 +85,7 @@ def connect_start(request: HttpRequest, org: str, title: str) -> HttpResponse:
         return not_found(request, f"There is no Leap Connect flow {org}/{title}.")
     requested = _requested(request.GET.get("requestedUtilities", ""), flow.region)
     session = _begin(request, flow, requested or list(flow.default_requested))
-    return redirect("sandbox:customer-type", sid=session.id)
+    return redirect("sandbox:utilities", sid=session.id)
 
 
 @require_GET
@@ -85,7 +100,7 @@ def direct_start(request: HttpRequest, org: str, utility: str) -> HttpResponse:
     if flow is None:
         return not_found(request, f"There is no organization '{org}' with a California flow.")
     session = _begin(request, flow, [utility], direct_utility=utility)
-    return redirect("sandbox:utility-login", sid=session.id, utility=utility)
+    return redirect("sandbox:utility-login", sid=session.id, utility=utility)  # unreachable
 
 
 @transaction.atomic
@@ -101,7 +116,8 @@ def _begin(
         requested=requested,
         redirect_params=request.GET.get("additional_redirect_params", ""),
         direct_utility=direct_utility,
-        customer_type="RESIDENTIAL" if direct_utility else "",
+        # Direct to Utility is for residential customers only
+        customer_type="RESIDENTIAL" if direct_utility else flow.customer_type,
     )
 
 
@@ -115,26 +131,23 @@ def _connection(session: JourneySession) -> Connection | None:
     return Connection.objects.filter(ref_id=session.ref_id).first()
 
 
-@require_http_methods(["GET", "POST"])
-def customer_type(request: HttpRequest, sid: str) -> HttpResponse:
-    session = _session(sid)
-    if request.method == "POST" and request.POST.get("customer_type") in (
-        "RESIDENTIAL",
-        "COMMERCIAL",
-    ):
-        session.customer_type = request.POST["customer_type"]
-        needs_pra = session.customer_type == "COMMERCIAL" and session.flow.region == "CAISO"
-        session.pra_status = "PENDING" if needs_pra else "NOT_REQUIRED"
-        session.dr_status = "PENDING" if session.flow.dr_agreement else "NOT_REQUIRED"
-        session.save()
-        if needs_pra or session.flow.dr_agreement:
-            return redirect("sandbox:agreements", sid=session.id)
-        return redirect("sandbox:utilities", sid=session.id)
-    return render(request, "sandbox/customer_type.html", {"session": session})
+def _ask_terms(session: JourneySession) -> None:
+    """Picking a utility makes the flow's terms count: they read PENDING until answered."""
+    needs_pra = session.customer_type == "COMMERCIAL" and session.flow.region == "CAISO"
+    if needs_pra and session.pra_status == "NOT_REQUIRED":
+        session.pra_status = "PENDING"
+    if session.flow.dr_agreement and session.dr_status == "NOT_REQUIRED":
+        session.dr_status = "PENDING"
+    session.save(update_fields=["pra_status", "dr_status"])
+
+
+def _terms_pending(session: JourneySession) -> bool:
+    return "PENDING" in (session.pra_status, session.dr_status)
 
 
 @require_http_methods(["GET", "POST"])
 def agreements(request: HttpRequest, sid: str) -> HttpResponse:
+    """The optional terms, shown after a utility login."""
     session = _session(sid)
     choice = {"sign": "SIGNED", "later": "PENDING", "decline": "DECLINED"}
     if request.method == "POST" and request.POST.get("choice") in choice:
@@ -143,9 +156,27 @@ def agreements(request: HttpRequest, sid: str) -> HttpResponse:
             session.pra_status = status
         if session.dr_status != "NOT_REQUIRED":
             session.dr_status = status
-        session.save()
-        return redirect("sandbox:utilities", sid=session.id)
+        session.save(update_fields=["pra_status", "dr_status"])
+        connection = _connection(session)
+        if connection is not None:
+            agreements_answered(
+                connection,
+                pra_status=session.pra_status,
+                dr_status=session.dr_status,
+                now=sandbox_now(),
+            )
+        return _next_after_terms(session, connection)
     return render(request, "sandbox/agreements.html", {"session": session})
+
+
+def _next_after_terms(session: JourneySession, connection: Connection | None) -> HttpResponse:
+    """The thank-you page, or back to the selector while a required utility is missing."""
+    missing = connection is not None and any(
+        u["utility_is_required"] and u["status"] != "CONNECTED" for u in connection.utilities
+    )
+    if missing and not session.direct_utility:
+        return redirect("sandbox:utilities", sid=session.id)
+    return redirect("sandbox:finish", sid=session.id)
 
 
 def _offered(session: JourneySession) -> list[str]:
@@ -186,6 +217,11 @@ def utilities(request: HttpRequest, sid: str) -> HttpResponse:
     )
 
 
+# Leap's staging cannot reach the California utilities' own login pages
+UNREACHABLE = frozenset(DIRECT_UTILITIES)
+NY_UTILITIES = frozenset(REGION_UTILITIES["NYISO"])
+
+
 @leaves_for_partner  # type: ignore[arg-type]
 @require_http_methods(["GET", "POST"])
 def utility_login(request: HttpRequest, sid: str, utility: str) -> HttpResponse:
@@ -193,8 +229,11 @@ def utility_login(request: HttpRequest, sid: str, utility: str) -> HttpResponse:
     allowed = [session.direct_utility] if session.direct_utility else _offered(session)
     if utility not in allowed:
         return not_found(request, f"'{utility}' is not offered in this flow.", valid=allowed)
+    if utility in UNREACHABLE:
+        return _staging_error(request, session, utility)
     connection = _connection(session)
     if connection is not None and utility != "demo":
+        _ask_terms(session)
         utility_started(
             connection,
             utility,
@@ -212,10 +251,19 @@ def utility_login(request: HttpRequest, sid: str, utility: str) -> HttpResponse:
     if utility == "demo":
         return redirect("sandbox:finish", sid=session.id)  # accepts anything, stores nothing
     scenario, problem = _chosen_scenario(request, utility)
+    if scenario is None and utility in NY_UTILITIES and not problem:
+        return _staging_error(request, session, utility)
     if scenario is None:
         context["problem"] = problem
         return render(request, _login_template(utility), context, status=400)
     return _after_login(session, connection, utility, scenario)
+
+
+def _staging_error(request: HttpRequest, session: JourneySession, utility: str) -> HttpResponse:
+    """Leap's staging error page for a utility login it cannot reach."""
+    back = None if session.direct_utility else reverse("sandbox:utilities", args=[session.id])
+    context = {"session": session, "utility": UTILITIES[utility], "back": back}
+    return render(request, "sandbox/staging_error.html", context)
 
 
 def _login_template(utility: str) -> str:
@@ -225,6 +273,7 @@ def _login_template(utility: str) -> str:
 
 
 def _chosen_scenario(request: HttpRequest, utility: str) -> tuple[Scenario | None, str]:
+    """The test case picked; (None, "") for a login only a real utility would accept."""
     if utility == "staging-test":
         scenario = SCENARIOS.get(request.POST.get("case", ""))
         if scenario is None or not scenario.in_staging_menu:
@@ -233,11 +282,9 @@ def _chosen_scenario(request: HttpRequest, utility: str) -> tuple[Scenario | Non
     username = request.POST.get("username", "").strip()
     if not username:
         return None, "Enter your utility username."
-    if not username.startswith("UAPI_TEST_"):
-        return SCENARIOS["residential"], ""
     scenario = SCENARIOS.get(username.removeprefix("UAPI_TEST_"))
-    if scenario is None or scenario.kind != "utilityapi":
-        return None, f"Unknown test username {username}."
+    if not username.startswith("UAPI_TEST_") or scenario is None or scenario.kind != "utilityapi":
+        return None, ""  # UtilityAPI's test usernames only: anything else is a real login
     if scenario.only_utility and scenario.only_utility != utility:
         return None, f"{username} works with {UTILITIES[scenario.only_utility].name} only."
     return scenario, ""
@@ -262,7 +309,9 @@ def _after_login(
     if scenario.utility_status != "CONNECTED":
         code = scenario.error_code or "UNKNOWN_ERROR"
         return redirect("sandbox:error", sid=session.id, utility=utility, code=code)
-    if status == "COMPLETED" or session.direct_utility:
+    if connection is not None and _terms_pending(session):
+        return redirect("sandbox:agreements", sid=session.id)  # the terms come after the login
+    if status == "COMPLETED" or session.direct_utility or connection is None:
         return redirect("sandbox:finish", sid=session.id)
     return redirect("sandbox:utilities", sid=session.id)  # more to do: back to Connect
 

@@ -51,6 +51,12 @@ class Flow(models.Model):
         help_text="utility ids treated as requested when a link has no requestedUtilities",
     )
     thank_you_url = models.URLField(max_length=500)
+    customer_type = models.CharField(
+        max_length=12,
+        choices=[("RESIDENTIAL", "Residential"), ("COMMERCIAL", "Commercial")],
+        default="RESIDENTIAL",
+        help_text="Leap sets a flow up per customer type: the journey does not ask it",
+    )
     dr_agreement = models.BooleanField(
         default=False, help_text="ask for the demand response participation agreement"
     )

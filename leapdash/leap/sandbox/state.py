@@ -223,6 +223,24 @@ def record_attempt(
     return []
 
 
+def agreements_answered(
+    connection: Connection, *, pra_status: str, dr_status: str, now: datetime
+) -> None:
+    """The customer answered the terms Leap shows after a utility login: the agreements, and
+    with them the status, change; Leap reports the session's progress."""
+    before = connection.status
+    connection.pra_status, connection.dr_status = pra_status, dr_status
+    connection.last_interaction_at = now
+    _save(connection, now)
+    status = "COMPLETED" if connection.status == "COMPLETED" else "UPDATED"
+    if not (before == "COMPLETED" and status == "COMPLETED"):  # completes only once
+        webhooks.emit(
+            "connect_session.updated",
+            {"partner_reference": connection.ref_id, "status": status},
+            now,
+        )
+
+
 def session_closed(connection: Connection, now: datetime) -> None:
     """The customer left Leap Connect without completing: Leap closes the session."""
     if connection.status != "COMPLETED":

@@ -41,7 +41,6 @@ pages = [
     path("", journey.index, name="index"),
     path("connect/<str:org>/<str:title>/", journey.connect_start, name="connect"),
     path("direct/<str:org>/<str:utility>/getting-started", journey.direct_start, name="direct"),
-    path("s/<uuid:sid>/customer-type/", journey.customer_type, name="customer-type"),
     path("s/<uuid:sid>/agreements/", journey.agreements, name="agreements"),
     path("s/<uuid:sid>/utilities/", journey.utilities, name="utilities"),
     path("s/<uuid:sid>/utility/<str:utility>/", journey.utility_login, name="utility-login"),

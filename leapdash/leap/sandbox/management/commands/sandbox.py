@@ -13,11 +13,11 @@ from leapdash.leap.sandbox.models import Connection, Flow
 from leapdash.leap.sandbox.state import advance_clock, sandbox_now
 
 DEMO_ORG = "demo-energy"
-DEMO_FLOWS: tuple[tuple[str, str, list[str], bool], ...] = (
-    # (title, region, default requested utilities, DR agreement)
-    ("commercial-solar", "CAISO", ["pge", "sce"], True),
-    ("home-battery", "CAISO", [], False),
-    ("ny-demand-response", "NYISO", [], False),
+DEMO_FLOWS: tuple[tuple[str, str, str, list[str], bool], ...] = (
+    # (title, region, customer type, default requested utilities, DR agreement)
+    ("commercial-solar", "CAISO", "COMMERCIAL", ["pge", "sce"], True),
+    ("home-battery", "CAISO", "RESIDENTIAL", [], False),
+    ("ny-demand-response", "NYISO", "RESIDENTIAL", [], False),
 )
 # leapdash's own landing page (links:done) names the flow in `flow`
 DEMO_THANK_YOU_URL = "http://127.0.0.1:8000/links/done/?flow={title}"
@@ -27,12 +27,13 @@ def demo(stdout: Any = None) -> None:
     """Idempotent demo data: the demo org's flows plus a few hundred connections and meters."""
     with transaction.atomic():
         flows = {}
-        for title, region, requested, dr in DEMO_FLOWS:
+        for title, region, customer_type, requested, dr in DEMO_FLOWS:
             flows[title], _ = Flow.objects.get_or_create(
                 org_name=DEMO_ORG,
                 title=title,
                 defaults={
                     "region": region,
+                    "customer_type": customer_type,
                     "default_requested": requested,
                     "dr_agreement": dr,
                     "thank_you_url": DEMO_THANK_YOU_URL.format(title=title),
