@@ -19,6 +19,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from leapdash.accounts.roles import ALLOWLIST_PERMISSION, dashboard_view, may
 from leapdash.htmx import HtmxHttpRequest, is_partial
+from leapdash.runs.freshness import data_as_of
+from leapdash.runs.models import SyncRun
 
 from . import builder
 from .csvs import csv_response
@@ -190,9 +192,13 @@ def link_list(request: HtmxHttpRequest) -> HttpResponse:
     page = Paginator(rows if filterset.is_valid() else Link.objects.none(), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    template = "links/_table.html" if is_partial(request) else "links/list.html"
-    sort = request.GET.get("sort", "")
-    return render(request, template, {"filter": filterset, "page": page, "sort": sort})
+    context: dict[str, object] = {"filter": filterset, "page": page}
+    context["sort"] = request.GET.get("sort", "")
+    if is_partial(request):
+        return render(request, "links/_table.html", context)
+    # a link's progress comes from Leap's Connect data: the connections sync refreshes it
+    context["as_of"] = data_as_of(SyncRun.Kind.CONNECTIONS, reverse("connections:sync_now"))
+    return render(request, "links/list.html", context)
 
 
 @dashboard_view
