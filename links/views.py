@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from urllib.parse import urlencode
 
 import segno
@@ -164,10 +165,12 @@ def link_do_not_contact(request: HttpRequest, pk: int) -> HttpResponse:
 def link_qr(request: HttpRequest, pk: int) -> HttpResponse:
     """The link's QR code as an SVG file, for printing or mailing."""
     link = get_object_or_404(Link, pk=pk)
-    response = HttpResponse(
-        segno.make(link.url, error="m").svg_inline(scale=8, border=4),
-        content_type="image/svg+xml",
+    svg = io.BytesIO()
+    # a file, not inline markup: it needs the SVG namespace to open as an image anywhere
+    segno.make(link.url, error="m").save(
+        svg, kind="svg", scale=8, border=4, xmldecl=False, svgns=True, title=link.ref_id
     )
+    response = HttpResponse(svg.getvalue(), content_type="image/svg+xml")
     response["Content-Disposition"] = f'attachment; filename="link-{link.pk}-qr.svg"'
     return response
 
