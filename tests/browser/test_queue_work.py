@@ -18,14 +18,6 @@ from tests.connections.builders import PGE, conn, page_of, util
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def midday(settings):
-    """A time zone where it is around noon now: the cadence only sends in the customer's day."""
-    offset = timezone.now().hour - 12  # Etc/GMT+5 is five hours behind UTC
-    settings.REENGAGE_TIME_ZONES = {}
-    settings.REENGAGE_DEFAULT_TIME_ZONE = f"Etc/GMT{offset:+d}" if offset else "Etc/GMT"
-
-
 def _seed() -> None:
     now = timezone.now()
     for n in (1, 2, 3):
