@@ -3,6 +3,7 @@ filled with plain text values by render_message (templates escape the result).""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -66,11 +67,11 @@ MESSAGES: dict[str, Message] = {
     "error.BAD_LOGIN": Message(
         "Your {utility} login did not work",
         "Hi {customer}, the username or password for {utility} was not accepted. Check them "
-        "on the {utility} website (you can reset your password there), then retry: {link}",
+        "on {utility}'s website (you can reset your password there), then retry: {link}",
     ),
     "error.ACCOUNT_LOCKED": Message(
         "Your {utility} account is locked",
-        "Hi {customer}, {utility} has locked your online account. Unlock it on the {utility} "
+        "Hi {customer}, {utility} has locked your online account. Unlock it on {utility}'s "
         "website or by calling them, then retry: {link}",
     ),
     "error.MFA_UNSUPPORTED": Message(
@@ -95,8 +96,8 @@ MESSAGES: dict[str, Message] = {
     ),
     "error.NO_METERS_FOUND": Message(
         "No meters found at {utility}",
-        "Hi {customer}, we could not find any electricity meters on the {utility} account you "
-        "connected. If you have another account (for example the account holder's), connect "
+        "Hi {customer}, we could not find any electricity meters on the account you connected "
+        "at {utility}. If you have another account (for example the account holder's), connect "
         "it here: {link}",
     ),
     "error.PARTIAL_METERS": Message(
@@ -144,6 +145,22 @@ def join_names(names: Iterable[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+# Leap's display names read "CODE: Long name" ("SCE: Southern California Edison"); customers
+# know the code. Names without such a prefix ("Demo Utility") are kept whole.
+_CODE_PREFIX = re.compile(r"^(?P<code>[^\s:]{2,12}):\s+\S")
+
+
+def short_utility(name: str) -> str:
+    """ "SCE: Southern California Edison" → "SCE"; any other name unchanged."""
+    match = _CODE_PREFIX.match(name)
+    return match.group("code") if match else name
+
+
+def _sentence(text: str) -> str:
+    # a subject may open with a blank ("{utility} had a problem" → "your utility had …")
+    return text[:1].upper() + text[1:]
+
+
 def render_message(
     message_key: str,
     *,
@@ -157,7 +174,7 @@ def render_message(
     name containing braces cannot reach the template syntax.
     """
     message = MESSAGES.get(message_key, MESSAGES[GENERIC_ERROR_KEY])
-    names = join_names(subjects)
+    names = join_names(short_utility(s) for s in subjects)
     values = _Blank(
         customer=customer_name or "there",
         link=link_url,
@@ -165,7 +182,7 @@ def render_message(
         utilities=names or "the remaining utilities",
         agreements=names or "agreement",
     )
-    return Message(message.subject.format_map(values), message.body.format_map(values))
+    return Message(_sentence(message.subject.format_map(values)), message.body.format_map(values))
 
 
 def message_title(message_key: str) -> str:
@@ -173,5 +190,4 @@ def message_title(message_key: str) -> str:
     messages to different customers (the queue groups by message)."""
     message = MESSAGES.get(message_key, MESSAGES[GENERIC_ERROR_KEY])
     generic = _Blank(utility="the utility", utilities="utilities", agreements="agreement")
-    title = message.subject.format_map(generic)
-    return title[:1].upper() + title[1:]
+    return _sentence(message.subject.format_map(generic))

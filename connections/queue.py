@@ -1,12 +1,15 @@
-"""The re-engagement queue: what is due now, the mark sent / snooze / skip actions, the due
-list's CSV and JSON exports, and the ops-only outgoing hook setting."""
+"""The re-engagement queue: what is due now, the mark sent / snooze / skip actions (one card, or
+several marked sent at once), the due list's CSV and JSON exports, and the ops-only outgoing hook
+setting."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import islice
+from typing import Any
+from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -54,10 +57,28 @@ def group_title(message_key: str) -> str:
     return message_title(message_key)
 
 
-@dashboard_view
-@require_GET
-def queue(request: HtmxHttpRequest) -> HttpResponse:
-    now = timezone.now()
+def group_slug(message_key: str) -> str:
+    """The key as an HTML id part: keys hold dots, which a CSS selector would read as a class."""
+    return message_key.replace(".", "-")
+
+
+def mailto(email: str, subject: str, body: str) -> str:
+    # quote(), not urlencode(): mail clients show a "+" literally, %20 as a space
+    return f"mailto:{quote(email, safe='@')}?subject={quote(subject)}&body={quote(body)}"
+
+
+def card(d: DueTouch) -> dict[str, Any]:
+    """One due touch as the queue shows it: the contact and the message ready to send."""
+    email = d.connection.link.customer_email if d.connection.link else ""
+    return {
+        "d": d,
+        "email": email,
+        "mailto": mailto(email, d.message.subject, d.message.body) if email else "",
+    }
+
+
+def queue_state(now: datetime) -> dict[str, Any]:
+    """The due touches the page shows, grouped by message, and the tiles' counts."""
     due = list(islice(due_touches(now), QUEUE_LIMIT + 1))
     more = len(due) > QUEUE_LIMIT
     due = due[:QUEUE_LIMIT]
@@ -65,16 +86,38 @@ def queue(request: HtmxHttpRequest) -> HttpResponse:
     for d in sorted(due, key=lambda d: (d.touch.due_from or now, d.connection.pk)):
         groups.setdefault(d.message_key, []).append(d)
     grouped = [
-        {"title": group_title(key), "key": key, "items": items}
+        {
+            "title": group_title(key),
+            "key": key,
+            "slug": group_slug(key),
+            "items": [card(d) for d in items],
+        }
         for key, items in sorted(groups.items(), key=lambda kv: -len(kv[1]))
     ]
-    per_touch = {n: sum(1 for d in due if d.touch.touch == n) for n in (1, 2, 3)}
-    context = {
+    return {
         "groups": grouped,
         "count": len(due),
         "more": more,
         "limit": QUEUE_LIMIT,
-        "per_touch": per_touch,
+        "per_touch": {n: sum(1 for d in due if d.touch.touch == n) for n in (1, 2, 3)},
+    }
+
+
+def counts_after(now: datetime, touched_keys: set[str]) -> dict[str, Any]:
+    """The tiles and group counts again, for out-of-band swaps after an action. A group the
+    action emptied is not in the queue any more: it is sent with a count of 0."""
+    state = queue_state(now)
+    counts = {g["slug"]: len(g["items"]) for g in state["groups"]}
+    for key in touched_keys:
+        counts.setdefault(group_slug(key), 0)
+    return {**state, "group_counts": sorted(counts.items()), "oob": True}
+
+
+@dashboard_view
+@require_GET
+def queue(request: HtmxHttpRequest) -> HttpResponse:
+    context = {
+        **queue_state(timezone.now()),
         "channels": Touchpoint.Channel.choices,
         "hook": OutgoingHook.objects.filter(pk=1).first(),
     }
@@ -122,6 +165,41 @@ def queue_export_json(request: HtmxHttpRequest) -> StreamingHttpResponse:
     return response
 
 
+def _channel(request: HtmxHttpRequest) -> str:
+    channel = request.POST.get("channel", Touchpoint.Channel.EMAIL)
+    return channel if channel in Touchpoint.Channel.values else Touchpoint.Channel.EMAIL
+
+
+def _record(
+    request: HtmxHttpRequest, due: DueTouch, action: str, channel: str, now: datetime
+) -> Touchpoint:
+    """Record one touch in a savepoint; IntegrityError when its key is taken (the hook or
+    another person recorded it first)."""
+    outcome = {
+        "sent": Touchpoint.Outcome.SENT,
+        "skip": Touchpoint.Outcome.SKIPPED,
+        "snooze": Touchpoint.Outcome.SNOOZED,
+    }[action]
+    with transaction.atomic():  # a savepoint: the hook may have sent it
+        return Touchpoint.objects.create(
+            connection=due.connection,
+            touch=due.touch.touch or 0,
+            channel=channel,
+            outcome=outcome,
+            message_key=due.message_key,
+            by=request.user if request.user.is_authenticated else None,
+            at=now,
+            snoozed_until=now + SNOOZE if action == "snooze" else None,
+            abandoned_at=due.touch.abandoned_at,
+            # a snooze is not a touch: it holds no key
+            key=None if action == "snooze" else due.key,
+        )
+
+
+def _sent_note(done: Touchpoint) -> str:
+    return f"Touch {done.touch} marked sent by {done.get_channel_display().lower()}."
+
+
 @dashboard_view
 @require_POST
 def touch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -134,37 +212,16 @@ def touch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
         due = due_for(c, now)
         action = request.POST.get("action", "")
-        channel = request.POST.get("channel", Touchpoint.Channel.EMAIL)
-        if channel not in Touchpoint.Channel.values:
-            channel = Touchpoint.Channel.EMAIL
         expected = request.POST.get("touch", "")
         if due is None or str(due.touch.touch) != expected:
             return _handled(request, c)
         elif action in ("sent", "skip", "snooze"):
-            outcome = {
-                "sent": Touchpoint.Outcome.SENT,
-                "skip": Touchpoint.Outcome.SKIPPED,
-                "snooze": Touchpoint.Outcome.SNOOZED,
-            }[action]
             try:
-                with transaction.atomic():  # a savepoint: the hook may have sent it
-                    done = Touchpoint.objects.create(
-                        connection=c,
-                        touch=due.touch.touch or 0,
-                        channel=channel,
-                        outcome=outcome,
-                        message_key=due.message_key,
-                        by=request.user if request.user.is_authenticated else None,
-                        at=now,
-                        snoozed_until=now + SNOOZE if action == "snooze" else None,
-                        abandoned_at=due.touch.abandoned_at,
-                        # a snooze is not a touch: it holds no key
-                        key=None if action == "snooze" else due.key,
-                    )
+                done = _record(request, due, action, _channel(request), now)
             except IntegrityError:
                 return _handled(request, c)
             note = {
-                "sent": f"Touch {done.touch} marked sent by {done.get_channel_display().lower()}.",
+                "sent": _sent_note(done),
                 "skip": "Skipped: no more touches until the customer progresses.",
                 "snooze": "Snoozed for 24 hours.",
             }[action]
@@ -174,16 +231,87 @@ def touch(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _handled(request: HtmxHttpRequest, c: Connection) -> HttpResponse:
-    return _done(request, c, "Already handled (the queue has moved on).", None)
+    return _done(request, c, HANDLED, None)
 
 
 def _done(
     request: HtmxHttpRequest, c: Connection, note: str, done: Touchpoint | None
 ) -> HttpResponse:
     if request.htmx:
-        return render(request, "connections/_due_done.html", {"c": c, "note": note, "done": done})
+        keys = {done.message_key if done else c.message_key}
+        context = {"c": c, "note": note, "done": done, **counts_after(timezone.now(), keys)}
+        return render(request, "connections/_touch_done.html", context)
     messages.success(request, f"{c.ref_id}: {note}")
     return redirect("connections:queue")
+
+
+HANDLED = "Already handled (the queue has moved on)."
+NOT_DUE = "No longer due: nothing recorded."
+
+
+def _selected(request: HtmxHttpRequest) -> dict[int, str]:
+    """The ticked cards: connection id → the touch the card showed ("12:2" → {12: "2"})."""
+    picked: dict[int, str] = {}
+    for value in request.POST.getlist("due")[:QUEUE_LIMIT]:
+        pk, _, touch_number = value.partition(":")
+        if pk.isdigit() and touch_number.isdigit():
+            picked[int(pk)] = touch_number
+    return picked
+
+
+@dashboard_view
+@require_POST
+def touch_bulk(request: HtmxHttpRequest) -> HttpResponse:
+    """Mark several due touches sent by one channel: each exactly as the single action records
+    it; those no longer due (or already recorded) are reported, not recorded."""
+    now = timezone.now()
+    picked = _selected(request)
+    channel = _channel(request)
+    results: list[dict[str, Any]] = []
+    with transaction.atomic():
+        # locked in id order, so two overlapping bulk actions cannot deadlock
+        rows = (
+            Connection.objects.select_for_update(of=("self",))
+            .select_related("link")
+            .filter(pk__in=list(picked))
+            .order_by("pk")
+        )
+        for c in rows:
+            due = due_for(c, now)
+            if due is None or str(due.touch.touch) != picked[c.pk]:
+                results.append({"c": c, "note": NOT_DUE, "done": None, "key": c.message_key})
+                continue
+            try:
+                done = _record(request, due, "sent", channel, now)
+            except IntegrityError:
+                results.append({"c": c, "note": HANDLED, "done": None, "key": due.message_key})
+                continue
+            results.append({"c": c, "note": _sent_note(done), "done": done, "key": due.message_key})
+    summary = _bulk_summary(results, channel)
+    if not request.htmx:
+        messages.success(request, summary)
+        return redirect("connections:queue")
+    context = {
+        "summary": summary,
+        "results": results,
+        **counts_after(timezone.now(), {r["key"] for r in results}),
+    }
+    return render(request, "connections/_bulk_done.html", context)
+
+
+def _bulk_summary(results: list[dict[str, Any]], channel: str) -> str:
+    if not results:
+        return "Nothing selected."
+    sent = sum(1 for r in results if r["done"] is not None)
+    handled = sum(1 for r in results if r["note"] == HANDLED)
+    gone = sum(1 for r in results if r["note"] == NOT_DUE)
+    label = Touchpoint.Channel(channel).label.lower()
+    parts = [f"{sent} marked sent by {label}."]
+    if handled:
+        parts.append(f"{handled} already handled.")
+    if gone:
+        parts.append(f"{gone} no longer due, not recorded.")
+    return " ".join(parts)
 
 
 class HookForm(forms.ModelForm[OutgoingHook]):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("queue/export.csv", queue.queue_export_csv, name="queue_csv"),
     path("queue/export.json", queue.queue_export_json, name="queue_json"),
     path("<int:pk>/touch/", queue.touch, name="touch"),
+    path("queue/mark-sent/", queue.touch_bulk, name="touch_bulk"),
     path("hook/", queue.hook_settings, name="hook"),
     path("funnel/", funnel.funnel, name="funnel"),
     path("funnel.csv", funnel.funnel_csv, name="funnel_csv"),

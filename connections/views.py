@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django.apps import apps
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse, HttpResponseRedirect
@@ -25,6 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from leapdash.accounts.roles import dashboard_view, is_ops, ops_view
 from leapdash.htmx import HtmxHttpRequest, is_partial
+from leapdash.runs.freshness import data_as_of, start_refresh
 from leapdash.runs.models import SyncRun
 from links.csvs import csv_response
 from links.models import LandingVisit, Link
@@ -138,6 +136,8 @@ def connection_list(request: HtmxHttpRequest) -> HttpResponse:
         "partial": partial,
         "sort": request.GET.get("sort", ""),
     }
+    if not partial:  # the table alone leaves the page's freshness line as it is
+        context["as_of"] = data_as_of(SyncRun.Kind.CONNECTIONS, reverse("connections:sync_now"))
     template = "connections/_table.html" if partial else "connections/list.html"
     return push_clean_url(request, render(request, template, context))
 
@@ -344,16 +344,18 @@ def connection_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @ops_view
 @require_POST
 def sync_now(request: HtmxHttpRequest) -> HttpResponse:
-    """Queue a sync after this request commits; say so politely if one is already running."""
-    # A run still marked running after the task time limit died with its worker: ignore it.
-    cutoff = timezone.now() - timedelta(seconds=settings.SYNC_TASK_TIME_LIMIT)
-    running = SyncRun.objects.filter(
-        kind=SyncRun.Kind.CONNECTIONS, status=SyncRun.Status.RUNNING, started_at__gte=cutoff
-    ).exists()
-    if running:
-        messages.info(request, "A connections sync is already running; it will pick up changes.")
-    else:
-        full = request.POST.get("full") == "1"
-        transaction.on_commit(lambda: sync_connections_task.delay(full=full, trigger="manual"))
+    """Queue a sync after this request commits; say so politely if one is already running.
+    From a page's "Refresh from Leap" (htmx) the answer is the run's inline progress."""
+    full = request.POST.get("full") == "1"
+    refresh, queued = start_refresh(
+        SyncRun.Kind.CONNECTIONS,
+        timezone.now(),
+        lambda: sync_connections_task.delay(full=full, trigger="manual"),
+    )
+    if request.htmx:
+        return render(request, "runs/_refresh.html", {"refresh": refresh})
+    if queued:
         messages.success(request, "Connections sync queued. Progress shows on Sync health.")
+    else:
+        messages.info(request, "A connections sync is already running; it will pick up changes.")
     return HttpResponseRedirect(reverse("runs:list"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from urllib.parse import urlencode
 
 import segno
@@ -19,6 +20,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from leapdash.accounts.roles import ALLOWLIST_PERMISSION, dashboard_view, may
 from leapdash.htmx import HtmxHttpRequest, is_partial
+from leapdash.runs.freshness import data_as_of
+from leapdash.runs.models import SyncRun
 
 from . import builder
 from .csvs import csv_response
@@ -162,10 +165,12 @@ def link_do_not_contact(request: HttpRequest, pk: int) -> HttpResponse:
 def link_qr(request: HttpRequest, pk: int) -> HttpResponse:
     """The link's QR code as an SVG file, for printing or mailing."""
     link = get_object_or_404(Link, pk=pk)
-    response = HttpResponse(
-        segno.make(link.url, error="m").svg_inline(scale=8, border=4),
-        content_type="image/svg+xml",
+    svg = io.BytesIO()
+    # a file, not inline markup: it needs the SVG namespace to open as an image anywhere
+    segno.make(link.url, error="m").save(
+        svg, kind="svg", scale=8, border=4, xmldecl=False, svgns=True, title=link.ref_id
     )
+    response = HttpResponse(svg.getvalue(), content_type="image/svg+xml")
     response["Content-Disposition"] = f'attachment; filename="link-{link.pk}-qr.svg"'
     return response
 
@@ -190,9 +195,13 @@ def link_list(request: HtmxHttpRequest) -> HttpResponse:
     page = Paginator(rows if filterset.is_valid() else Link.objects.none(), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    template = "links/_table.html" if is_partial(request) else "links/list.html"
-    sort = request.GET.get("sort", "")
-    return render(request, template, {"filter": filterset, "page": page, "sort": sort})
+    context: dict[str, object] = {"filter": filterset, "page": page}
+    context["sort"] = request.GET.get("sort", "")
+    if is_partial(request):
+        return render(request, "links/_table.html", context)
+    # a link's progress comes from Leap's Connect data: the connections sync refreshes it
+    context["as_of"] = data_as_of(SyncRun.Kind.CONNECTIONS, reverse("connections:sync_now"))
+    return render(request, "links/list.html", context)
 
 
 @dashboard_view

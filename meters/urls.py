@@ -8,6 +8,7 @@ urlpatterns = [
     path("export.csv", views.meter_export, name="export"),
     path("overdue/", views.overdue_list, name="overdue"),
     path("fix/", views.fix_references, name="fix"),
+    path("sync/", views.sync_now, name="sync_now"),
     path("reconciliation/", reconcile_views.reconciliation, name="reconciliation"),
     path(
         "reconciliation/export.csv",

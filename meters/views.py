@@ -5,20 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from connections.models import Connection
 from connections.status import Action
-from leapdash.accounts.roles import SEND_FIX_PERMISSION, dashboard_view, may
+from leapdash.accounts.roles import SEND_FIX_PERMISSION, dashboard_view, may, ops_view
 from leapdash.htmx import HtmxHttpRequest, is_partial
 from leapdash.leap.client import LeapClient
+from leapdash.runs.freshness import data_as_of, start_refresh
+from leapdash.runs.models import SyncRun
 from links.csvs import csv_response
 
 from . import fixes
@@ -33,6 +37,7 @@ from .models import (
     ReferenceChange,
 )
 from .reconcile import as_matched, matched_meters
+from .tasks import sync_meters_task
 
 PAGE_SIZE = 50
 EXPORT_HEADER = [
@@ -76,8 +81,10 @@ def meter_list(request: HtmxHttpRequest) -> HttpResponse:
         if category is None and meter.has_partner_record and not meter.is_archived:
             category = Category.MATCHED  # matched meters have no stored finding
         meter.reconciliation_label = labels.get(category or "", "")
-    template = "meters/_table.html" if is_partial(request) else "meters/list.html"
-    return render(request, template, {"filter": filterset, "page": page})
+    if is_partial(request):
+        return render(request, "meters/_table.html", {"filter": filterset, "page": page})
+    as_of = data_as_of(SyncRun.Kind.METERS, reverse("meters:sync_now"))
+    return render(request, "meters/list.html", {"filter": filterset, "page": page, "as_of": as_of})
 
 
 @dashboard_view
@@ -176,3 +183,20 @@ def fix_references(request: HtmxHttpRequest) -> HttpResponse:
             overdue_after=overdue_after(),
         )
     return render(request, "meters/fix_result.html", {"fixes": done})
+
+
+@ops_view
+@require_POST
+def sync_now(request: HtmxHttpRequest) -> HttpResponse:
+    """The meters list's "Refresh from Leap": queue a meters sync after this request commits,
+    or follow the one running; htmx gets the run's inline progress."""
+    refresh, queued = start_refresh(
+        SyncRun.Kind.METERS, timezone.now(), lambda: sync_meters_task.delay(trigger="manual")
+    )
+    if request.htmx:
+        return render(request, "runs/_refresh.html", {"refresh": refresh})
+    if queued:
+        messages.success(request, "Meters sync queued. Progress shows on Sync health.")
+    else:
+        messages.info(request, "A meters sync is already running; it will pick up changes.")
+    return HttpResponseRedirect(reverse("runs:list"))

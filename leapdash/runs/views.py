@@ -1,11 +1,11 @@
 """Sync health: every SyncRun, newest first, the live progress of running ones, and the age of
 the last good sync per kind."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -15,8 +15,9 @@ from leapdash.accounts.roles import dashboard_view
 from leapdash.htmx import HtmxHttpRequest, is_partial
 from leapdash.idle import polls
 
+from .freshness import refresh_state
 from .models import SyncRun
-from .tracking import SCHEDULED_KINDS, freshness, last_runs
+from .tracking import SCHEDULED_KINDS, freshness, last_runs, last_success_at
 
 
 @dashboard_view
@@ -53,3 +54,24 @@ def run_progress(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """One run's progress card; it polls itself every 2 s only while the run is running."""
     run = get_object_or_404(SyncRun, pk=pk)
     return render(request, "runs/_progress.html", {"run": run})
+
+
+@polls  # the inline refresh status polls itself: not the user's activity
+@dashboard_view
+@require_GET
+def refresh_status(request: HtmxHttpRequest, kind: str) -> HttpResponse:
+    """What became of a "Refresh from Leap" asked at ?after=: queued, running (polling every
+    2 s) or its result; when it succeeded, the page's "Leap data as of" is swapped too."""
+    if kind not in SCHEDULED_KINDS:
+        raise Http404("No such sync.")
+    try:
+        after = datetime.fromisoformat(request.GET.get("after", ""))
+    except ValueError:
+        return HttpResponseBadRequest("after must be an ISO 8601 time.")
+    if after.tzinfo is None:
+        return HttpResponseBadRequest("after needs a UTC offset.")
+    refresh = refresh_state(kind, after, timezone.now())
+    context: dict[str, object] = {"refresh": refresh}
+    if refresh.state == SyncRun.Status.SUCCEEDED:
+        context["as_of"] = {"kind": kind, "at": last_success_at(kind)}
+    return render(request, "runs/_refresh.html", context)

@@ -48,18 +48,10 @@ def grant_sending_fixes(user) -> None:
 
 
 @pytest.fixture
-def customers_daytime():
-    """The clock at the next noon in Los Angeles: automated and manual touches go out only in
-    the customers' daytime, so a queue test must not depend on when it runs. A future moment,
-    so the browser's own clock never sees the session cookie as expired; list this fixture
-    before `logged_in_page` so the login happens on this clock."""
-    from datetime import UTC, datetime, time, timedelta
-    from zoneinfo import ZoneInfo
+def midday(settings):
+    """A time zone where it is around noon now: the cadence only sends in the customer's day."""
+    from django.utils import timezone
 
-    import time_machine
-
-    zone = ZoneInfo("America/Los_Angeles")
-    local = datetime.now(zone)
-    noon = datetime.combine(local.date() + timedelta(days=1), time(12), tzinfo=zone)
-    with time_machine.travel(noon.astimezone(UTC), tick=True):
-        yield
+    offset = timezone.now().hour - 12  # Etc/GMT+5 is five hours behind UTC
+    settings.REENGAGE_TIME_ZONES = {}
+    settings.REENGAGE_DEFAULT_TIME_ZONE = f"Etc/GMT{offset:+d}" if offset else "Etc/GMT"

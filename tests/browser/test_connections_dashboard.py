@@ -87,7 +87,7 @@ def test_open_a_detail_from_the_table(logged_in_page, live_server):
     expect(page.locator(".timeline")).to_contain_text("Link created")
 
 
-def test_mark_a_touchpoint_sent_from_the_queue(customers_daytime, logged_in_page, live_server):
+def test_mark_a_touchpoint_sent_from_the_queue(logged_in_page, live_server, midday):
     _seed()
     page = logged_in_page
     page.goto(f"{live_server.url}/connections/queue/")

@@ -169,3 +169,28 @@ def test_an_unreadable_csv_is_explained_in_place(logged_in_page, live_server, tm
     page.get_by_role("button", name="Check file").click()
     expect(page.get_by_text("The file has no ref_id, name, email columns.")).to_be_visible()
     assert page.url == f"{live_server.url}/links/import/"
+
+
+def test_the_qr_download_opens_as_an_image(logged_in_page, live_server):
+    """The downloaded file is a standalone SVG: a browser draws it as an image (an SVG without
+    its namespace loads as a broken image, natural width 0)."""
+    link = Link.objects.create(org_name="acme", ref_id="qr-1", url="https://l.example/qr-1")
+    page = logged_in_page
+    page.goto(f"{live_server.url}/links/{link.pk}/")
+    width = page.evaluate(
+        """async (url) => {
+            const blob = await (await fetch(url)).blob();
+            const data = await new Promise((done) => {
+                const reader = new FileReader();
+                reader.onload = () => done(reader.result);
+                reader.readAsDataURL(blob);
+            });
+            const img = document.createElement("img");
+            img.src = data;
+            document.body.appendChild(img);
+            try { await img.decode(); } catch (error) { return 0; }
+            return img.naturalWidth;
+        }""",
+        f"/links/{link.pk}/qr.svg",
+    )
+    assert width > 0

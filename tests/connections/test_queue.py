@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import jsonschema
@@ -18,21 +18,18 @@ from django.utils import timezone
 
 from connections.due import due_touches
 from connections.hooks import LOCK_KEY, HookUnavailable, post_due_touches_task
-from connections.models import Connection, OutgoingHook, Touchpoint
-from connections.sync import write_page
-from leapdash.runs.tracking import SyncCounts
-from links.models import Flow, Link
+from connections.models import OutgoingHook, Touchpoint
 from tests.sandbox.receiver import Receiver
 
-from .builders import PGE, SCE, conn, page_of, util
+from .builders import conn
+from .queue_data import NOON, H, make_due
+from .queue_data import due_refs as _due_refs
+from .queue_data import store as _store
 
 pytestmark = pytest.mark.django_db
 
 PUBLIC = "93.184.216.34"  # a public address: no name to resolve on a machine without DNS
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
-# 12:00 in Los Angeles: inside the customers' allowed hours
-NOON = datetime(2026, 12, 1, 20, 0, tzinfo=UTC)
-H = timedelta(hours=1)
 
 
 @pytest.fixture(autouse=True)
@@ -41,52 +38,10 @@ def clock():
         yield
 
 
-def _store(*records):
-    write_page(page_of(list(records)), now=timezone.now(), counts=SyncCounts())
-
-
-def _link(ref, name="", **extra):
-    return Link.objects.create(
-        org_name="acme", ref_id=ref, customer_name=name, url=f"https://l.example/{ref}", **extra
-    )
-
-
-def _touch(c, n, at, abandoned_at):
-    key = f"manual-{c.pk}-{n}"
-    Touchpoint.objects.create(connection=c, touch=n, at=at, abandoned_at=abandoned_at, key=key)
-
-
 @pytest.fixture
 def due():
     """One connection due for each touch, and one of each kind that owes the customer nothing."""
-    now = timezone.now()
-    flow = Flow.objects.create(org_name="acme", title="home", customer_type="residential")
-    for ref, name in [("t1", "Ana <i>"), ("t2", "Ben"), ("t3", "Cy")]:
-        _link(ref, name)
-    _link("opted", "Di", do_not_contact=True)
-    _link("parked", "Ed", flow=flow, customer_type="residential")
-    a1, a2, a3 = now - 2 * H, now - 26 * H, now - 73 * H
-    _store(
-        conn("NOT_STARTED", ref_id="t1", last=a1),
-        conn("ERROR", util(PGE, "ERROR", "BAD_LOGIN", at=a2), ref_id="t2", last=a2),
-        conn("NOT_STARTED", ref_id="t3", last=a3),
-        conn("NOT_STARTED", ref_id="soon", last=now - timedelta(minutes=1)),
-        conn("COMPLETED", util(PGE), ref_id="done", last=now - 2 * H),
-        conn("NOT_STARTED", ref_id="old", last=now - timedelta(days=8)),
-        conn("NOT_STARTED", ref_id="opted", last=a1),
-        conn("PARTIAL", util(PGE, "NOT_CONNECTED"), util(SCE, required=False), ref_id="parked"),
-        conn("ERROR", util(PGE, "ERROR", "PENDING_MANUAL_REVIEW"), ref_id="pmr", last=a1),
-    )
-    t2, t3 = Connection.objects.get(ref_id="t2"), Connection.objects.get(ref_id="t3")
-    _touch(t2, 1, a2 + H, a2)
-    _touch(t3, 1, a3 + H, a3)
-    _touch(t3, 2, a3 + 24 * H, a3)
-    return {c.ref_id: c for c in Connection.objects.all()}
-
-
-def _due_refs(page: str) -> set[str]:
-    refs = {"t1", "t2", "t3", "soon", "done", "old", "opted", "parked", "pmr"}
-    return {r for r in refs if f'data-ref-id="{r}"' in page}
+    return make_due()
 
 
 def test_the_queue_lists_each_due_touch_with_its_tailored_message(pm_client, due):
@@ -96,7 +51,7 @@ def test_the_queue_lists_each_due_touch_with_its_tailored_message(pm_client, due
         assert f"Touch {n}" in page
     assert "Hi Ana &lt;i&gt;, you started connecting" in page
     assert "https://l.example/t1" in page
-    assert "Your PG&amp;E: Pacific Gas &amp; Electric login did not work" in page
+    assert "Your PG&amp;E login did not work" in page  # the utility's short name
 
 
 def test_mark_sent_records_a_touchpoint_once(pm_client, pm_user, due):

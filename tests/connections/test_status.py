@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from connections.actors import Actor, error_actor
+from connections.messages import short_utility
 from connections.status import (
     MESSAGES,
     Action,
@@ -345,12 +346,47 @@ def test_messages_render_with_the_customer_link_and_subject():
     message = render_message(
         "error.BAD_LOGIN", customer_name="Ana", link_url="https://x.test/l", subjects=[PGE]
     )
-    assert message.subject == f"Your {PGE} login did not work"
+    assert message.subject == "Your PG&E login did not work"  # the short name customers know
+    assert "Check them on PG&E's website" in message.body
     assert "Hi Ana" in message.body
     assert "https://x.test/l" in message.body
     two = render_message("connect_required_utility", subjects=[PGE, SCE, SDGE])
-    assert f"{PGE}, {SCE} and {SDGE}" in two.body
+    assert "please also connect PG&E, SCE and SDG&E." in two.body
     assert "Hi there" in two.body
+
+
+@pytest.mark.parametrize(
+    ("name", "short"),
+    [
+        ("SCE: Southern California Edison", "SCE"),
+        ("PG&E: Pacific Gas & Electric", "PG&E"),
+        ("ConEd: Consolidated Edison", "ConEd"),
+        ("O&RU: Orange and Rockland Utilities", "O&RU"),
+        ("PSEG-LI: PSEG Long Island", "PSEG-LI"),
+        ("Staging Test Utility (CAISO)", "Staging Test Utility (CAISO)"),
+        ("Demo Utility", "Demo Utility"),
+        ("A utility: with a sentence", "A utility: with a sentence"),
+        ("", ""),
+    ],
+)
+def test_utility_names_shorten_to_the_code_before_the_colon(name, short):
+    assert short_utility(name) == short
+
+
+ABOUT_UTILITIES = sorted(k for k, m in MESSAGES.items() if "{agreements}" not in m.body)
+
+
+@pytest.mark.parametrize("key", ABOUT_UTILITIES)
+def test_messages_name_the_utility_by_its_short_name_and_read_naturally(key):
+    message = render_message(key, customer_name="Bo", link_url="L", subjects=[SCE])
+    text = f"{message.subject} {message.body}"
+    assert "Southern California Edison" not in text
+    assert "SCE:" not in text
+    assert "the SCE " not in text  # "on SCE's website", never "the SCE website"
+    assert message.subject[:1].isupper()
+    blank = render_message(key, customer_name="Bo", link_url="L")
+    assert "the your " not in blank.body
+    assert blank.subject[:1].isupper()  # "Your utility had a problem"
 
 
 def test_rendering_inserts_values_without_interpreting_them():

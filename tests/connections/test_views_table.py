@@ -317,7 +317,7 @@ def test_detail_shows_timeline_message_and_raw_record_for_ops(pm_client, ops_cli
     )
     Touchpoint.objects.create(connection=c, touch=1, at=NOW)
     pm_page = pm_client.get(f"/connections/{c.pk}/").content.decode()
-    assert "Your PG&amp;E: Pacific Gas &amp; Electric login did not work" in pm_page
+    assert "Your PG&amp;E login did not work" in pm_page
     assert "Hi Ada Lovelace" in pm_page
     assert "Connect authorization updated" in pm_page
     assert "Touch 1 sent" in pm_page

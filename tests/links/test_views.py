@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import timedelta
+from xml.etree import ElementTree
 
 import pytest
 from django.test import Client
@@ -237,6 +238,11 @@ def test_the_qr_download_is_an_svg_of_the_link(pm_client, make_link):
     response = pm_client.get(reverse("links:qr", args=[link.pk]))
     assert response["Content-Type"] == "image/svg+xml"
     assert response.content.startswith(b"<svg")
+    # a standalone SVG file: well-formed XML in the SVG namespace, sized, titled with the refId
+    root = ElementTree.fromstring(response.content)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert int(root.get("width", "0")) > 0
+    assert root.findtext("{http://www.w3.org/2000/svg}title") == link.ref_id
 
 
 # --- flows ---------------------------------------------------------------------------------------

@@ -139,9 +139,9 @@ def test_touches_sent_are_counted_per_channel():
 @pytest.mark.usefixtures("token")
 def test_hook_metrics_read_the_hook_counters(monkeypatch):
     hook = OutgoingHook.load()
-    hook.delivered_count = 4  # type: ignore[attr-defined]
-    hook.refused_count = 1  # type: ignore[attr-defined]
-    hook.unreachable_count = 2  # type: ignore[attr-defined]
+    hook.delivered_count = 4
+    hook.refused_count = 1
+    hook.unreachable_count = 2
     monkeypatch.setattr(OutgoingHook.objects, "filter", lambda **kw: _One(hook))
     samples = scrape()
     assert samples[("leapdash_hook_deliveries_total", (("result", "delivered"),))] == 4
