@@ -8,7 +8,7 @@ def commercial_demo_flow(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("sandbox", "0002_meter_refs_by_connection")]
+    dependencies = [("sandbox", "0003_ops_admin_names")]
 
     operations = [
         migrations.AddField(
