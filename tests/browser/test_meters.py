@@ -63,11 +63,13 @@ def test_fixing_a_reference_moves_the_row_to_matched(
 def test_a_multi_meter_sites_reference_fix_goes_through_for_every_meter(
     logged_in_page,
     live_server,
+    pm_user,
     leap,  # noqa: F811
     customer,  # noqa: F811
 ):
     """A commercial site's four meters share its refId at Leap: the fix proposes it for each
     meter, and Leap (here the sandbox) accepts it for all four."""
+    grant_sending_fixes(pm_user)  # sending to Leap is ops' unless they grant it
     page = logged_in_page
     customer("site-41", "commercial")
     advance_clock(24.5)
