@@ -20,6 +20,7 @@ from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, V
 from .actors import CUSTOMER_ACTIONS
 from .cadence import (
     HORIZON,
+    LATER_TOUCHES,
     SAME_ABANDONMENT,
     CadenceState,
     NextTouch,
@@ -95,8 +96,8 @@ def _iso(at: datetime | None) -> str | None:
 def candidates(now: datetime) -> QuerySet[Connection]:
     """Connections that may owe the customer a touch: a customer action (or a webhook-seen
     abandonment waiting for Leap's Connect data) within the horizon, not opted out. Rows the
-    cadence surely holds back are left out in SQL: a touch sent within the minimum gap, or this
-    abandonment's cadence ended (touch 3 sent, or skipped)."""
+    cadence surely holds back are left out in SQL: a touch sent within the minimum gap, this
+    abandonment's cadence ended (touch 3 sent, or skipped), or its next touch's day not come."""
     since = now - HORIZON
     recent = Q(last_interaction_at__gte=since) | Q(webhook_at__gte=since)
     recent |= Q(reauthorize_since__gte=since)
@@ -105,16 +106,28 @@ def candidates(now: datetime) -> QuerySet[Connection]:
     mine = Touchpoint.objects.filter(connection=OuterRef("pk"))
     gap = timedelta(hours=settings.REENGAGE_MIN_GAP_HOURS)
     in_gap = mine.filter(outcome=Touchpoint.Outcome.SENT, at__gt=now - gap)
-    ended = mine.filter(abandoned_at=OuterRef("anchor")).filter(
-        Q(outcome=Touchpoint.Outcome.SKIPPED) | Q(outcome=Touchpoint.Outcome.SENT, touch=3)
+    this = mine.filter(abandoned_at=OuterRef("anchor"))
+    sent = this.filter(outcome=Touchpoint.Outcome.SENT)
+    ended = this.filter(
+        Q(outcome=Touchpoint.Outcome.SKIPPED) | Q(touch=3, outcome=Touchpoint.Outcome.SENT)
     )
+    day_1, day_3 = LATER_TOUCHES
     return (
         Connection.objects.filter(recent)
         .filter(Q(next_action__in=CUSTOMER_ACTIONS) | early)
         .exclude(link__do_not_contact=True)
         .annotate(anchor=_anchor())
-        .exclude(Exists(in_gap))
-        .exclude(Exists(ended))
+        .alias(
+            in_gap=Exists(in_gap),
+            ended=Exists(ended),
+            sent_1=Exists(sent.filter(touch=1)),
+            sent_2=Exists(sent.filter(touch=2)),
+        )
+        .exclude(in_gap=True)
+        .exclude(ended=True)
+        # touch 2 aims at day 1 and touch 3 at day 3: not due before, whatever else
+        .exclude(sent_1=True, anchor__gt=now - day_1)
+        .exclude(sent_2=True, anchor__gt=now - day_3)
         .select_related("link", "link__flow")
         .prefetch_related(Prefetch("touchpoints", queryset=touches, to_attr="recent_touches"))
         .order_by("last_interaction_at", "pk")
