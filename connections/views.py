@@ -9,11 +9,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.apps import apps
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from leapdash.accounts.roles import dashboard_view, is_ops, ops_view
 from leapdash.htmx import HtmxHttpRequest, is_partial
-from leapdash.runs.freshness import data_as_of, start_refresh
+from leapdash.runs.freshness import data_as_of, refresh_response
 from leapdash.runs.models import SyncRun
 from links.csvs import csv_response
 from links.models import LandingVisit, Link
@@ -347,15 +346,8 @@ def sync_now(request: HtmxHttpRequest) -> HttpResponse:
     """Queue a sync after this request commits; say so politely if one is already running.
     From a page's "Refresh from Leap" (htmx) the answer is the run's inline progress."""
     full = request.POST.get("full") == "1"
-    refresh, queued = start_refresh(
+    return refresh_response(
+        request,
         SyncRun.Kind.CONNECTIONS,
-        timezone.now(),
         lambda: sync_connections_task.delay(full=full, trigger="manual"),
     )
-    if request.htmx:
-        return render(request, "runs/_refresh.html", {"refresh": refresh})
-    if queued:
-        messages.success(request, "Connections sync queued. Progress shows on Sync health.")
-    else:
-        messages.info(request, "A connections sync is already running; it will pick up changes.")
-    return HttpResponseRedirect(reverse("runs:list"))

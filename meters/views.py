@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +20,7 @@ from connections.status import Action
 from leapdash.accounts.roles import SEND_FIX_PERMISSION, dashboard_view, may, ops_view
 from leapdash.htmx import HtmxHttpRequest, is_partial
 from leapdash.leap.client import LeapClient
-from leapdash.runs.freshness import data_as_of, start_refresh
+from leapdash.runs.freshness import data_as_of, refresh_response
 from leapdash.runs.models import SyncRun
 from links.csvs import csv_response
 
@@ -190,13 +189,6 @@ def fix_references(request: HtmxHttpRequest) -> HttpResponse:
 def sync_now(request: HtmxHttpRequest) -> HttpResponse:
     """The meters list's "Refresh from Leap": queue a meters sync after this request commits,
     or follow the one running; htmx gets the run's inline progress."""
-    refresh, queued = start_refresh(
-        SyncRun.Kind.METERS, timezone.now(), lambda: sync_meters_task.delay(trigger="manual")
+    return refresh_response(
+        request, SyncRun.Kind.METERS, lambda: sync_meters_task.delay(trigger="manual")
     )
-    if request.htmx:
-        return render(request, "runs/_refresh.html", {"refresh": refresh})
-    if queued:
-        messages.success(request, "Meters sync queued. Progress shows on Sync health.")
-    else:
-        messages.info(request, "A meters sync is already running; it will pick up changes.")
-    return HttpResponseRedirect(reverse("runs:list"))

@@ -9,8 +9,14 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+
+from leapdash.htmx import HtmxHttpRequest
 
 from .models import SyncRun
 from .tracking import last_success_at
@@ -74,3 +80,21 @@ def start_refresh(kind: str, now: datetime, enqueue: Callable[[], object]) -> tu
         return Refresh(kind, running.started_at, running.status, running), False
     transaction.on_commit(enqueue)
     return Refresh(kind, now, "queued", None), True
+
+
+def refresh_response(
+    request: HtmxHttpRequest, kind: str, enqueue: Callable[[], object]
+) -> HttpResponse:
+    """A list's "Refresh from Leap": queue the kind's sync after this request commits, or
+    follow the one running; htmx gets the run's inline progress, a plain POST Sync health."""
+    refresh, queued = start_refresh(kind, timezone.now(), enqueue)
+    if request.htmx:
+        return render(request, "runs/_refresh.html", {"refresh": refresh})
+    name = SyncRun.Kind(kind).label.lower()
+    if queued:
+        messages.success(
+            request, f"{name.capitalize()} sync queued. Progress shows on Sync health."
+        )
+    else:
+        messages.info(request, f"A {name} sync is already running; it will pick up changes.")
+    return HttpResponseRedirect(reverse("runs:list"))
