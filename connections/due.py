@@ -61,7 +61,6 @@ class DueTouch:
     touch: NextTouch
     message_key: str
     message: Message
-    now: datetime
 
     @property
     def key(self) -> str:
@@ -197,7 +196,7 @@ def due_for(c: Connection, now: datetime) -> DueTouch | None:
         link_url=link.url if link else "",
         subjects=c.message_subjects,
     )
-    return DueTouch(c, nt, key, message, now)
+    return DueTouch(c, nt, key, message)
 
 
 def due_touches(now: datetime) -> Iterator[DueTouch]:

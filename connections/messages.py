@@ -119,11 +119,6 @@ MESSAGES: dict[str, Message] = {
         "Something went wrong connecting {utility}",
         "Hi {customer}, connecting your {utility} account did not complete. " + _RETRY,
     ),
-    "meters_overdue": Message(
-        "Your meters have not arrived yet",
-        "Hi {customer}, your {utility} account is connected but its meters have not come "
-        "through yet. Nothing to do unless we contact you again.",
-    ),
 }
 
 
