@@ -145,3 +145,13 @@ def ops_client(ops_user) -> Client:
 @pytest.fixture
 def no_role_client(db) -> Client:
     return _client_for(UserFactory(username="nora-norole"))
+
+
+@pytest.fixture
+def midday(settings):
+    """A time zone where it is around noon now: the cadence only sends in the customer's day."""
+    from django.utils import timezone
+
+    offset = timezone.now().hour - 12  # Etc/GMT+5 is five hours behind UTC
+    settings.REENGAGE_TIME_ZONES = {}
+    settings.REENGAGE_DEFAULT_TIME_ZONE = f"Etc/GMT{offset:+d}" if offset else "Etc/GMT"

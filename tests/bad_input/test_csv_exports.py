@@ -45,7 +45,8 @@ def export_urls(ids: dict) -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def dataset(db):
+def dataset(db, midday):
+    # midday: the queue export lists only touches due now, and touches go out in daytime only
     return hostile.seed(poison, anonymous=Client())
 
 

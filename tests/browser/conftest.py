@@ -47,11 +47,3 @@ def grant_sending_fixes(user) -> None:
     user.user_permissions.add(Permission.objects.get(codename="send_reference_fix"))
 
 
-@pytest.fixture
-def midday(settings):
-    """A time zone where it is around noon now: the cadence only sends in the customer's day."""
-    from django.utils import timezone
-
-    offset = timezone.now().hour - 12  # Etc/GMT+5 is five hours behind UTC
-    settings.REENGAGE_TIME_ZONES = {}
-    settings.REENGAGE_DEFAULT_TIME_ZONE = f"Etc/GMT{offset:+d}" if offset else "Etc/GMT"
