@@ -78,7 +78,7 @@ def _staging_case(page, case: str) -> None:
 
 
 def test_a_program_manager_walks_through_the_whole_product(
-    logged_in_page, leap, output_path, pm_user
+    logged_in_page, leap, output_path, pm_user, midday
 ):
     page, live = logged_in_page, leap.url
     steps = Steps(page, output_path)

@@ -53,7 +53,7 @@ def _violations(page) -> list[str]:
     return page.evaluate("window.__csp || []") + page.problems
 
 
-def test_the_main_pages_and_their_htmx_run_without_csp_violations(ops_page, live_server):
+def test_the_main_pages_and_their_htmx_run_without_csp_violations(ops_page, live_server, midday):
     ids = hostile.seed(poison, anonymous=Client())
     page, live = ops_page, live_server.url
     paths = [

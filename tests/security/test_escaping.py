@@ -53,7 +53,8 @@ MUST_SHOW = {
 
 
 @pytest.fixture
-def dataset(db):
+def dataset(db, midday):
+    # midday: the queue shows only touches due now, and touches go out in daytime only
     return hostile.seed(poison, anonymous=Client())
 
 
