@@ -45,5 +45,3 @@ def grant_sending_fixes(user) -> None:
     from django.contrib.auth.models import Permission
 
     user.user_permissions.add(Permission.objects.get(codename="send_reference_fix"))
-
-
