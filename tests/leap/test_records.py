@@ -142,6 +142,9 @@ def test_a_connection_without_utilities_or_agreements_is_read_leniently():
         ("9000-12-31T23:59:59.999999999Z", datetime(9000, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)),
         ("not a date", None),
         (1700000000, None),
+        # valid ISO-8601 whose UTC instant falls outside the years Python can hold
+        ("0001-01-01T00:00:00+01:00", None),
+        ("9999-12-31T23:59:59-01:00", None),
     ],
 )
 def test_timestamps_become_aware_utc(text, expected):

@@ -202,7 +202,10 @@ def parse_datetime(value: object) -> datetime | None:
         return parsed
     if tz is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. year 1 at +01:00: before the first instant Python can hold
+        return None
 
 
 def format_datetime(value: datetime) -> str:
