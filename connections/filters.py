@@ -17,7 +17,7 @@ from django.utils import timezone
 from leapdash.leap.records.connections import UTILITY_IDS
 from links.builder import UTILITY_LABELS
 from links.filters import LinkFilter, campaign_choices
-from links.models import Flow, Link, Region
+from links.models import Flow, Link, RefIdAlias, Region
 
 from .models import Connection, UtilityConnection, utility_ids_pattern
 from .status import QUIET_PERIOD, Action, ConnectionStatus, ErrorCode, UtilityStatus
@@ -249,8 +249,12 @@ class NeverOpenedFilter(django_filters.FilterSet):
 
 
 def never_opened_links() -> QuerySet[Link]:
-    """Links whose refId has no Connect entry (anti-join on the unique refId index)."""
-    return Link.objects.filter(~Exists(Connection.objects.filter(ref_id=OuterRef("ref_id"))))
+    """Links whose refId has no Connect entry (anti-join on the unique refId index), nor any
+    alias (their customer opened the link under a mistyped refId)."""
+    return Link.objects.filter(
+        ~Exists(Connection.objects.filter(ref_id=OuterRef("ref_id"))),
+        ~Exists(RefIdAlias.objects.filter(link=OuterRef("pk"))),
+    )
 
 
 class FunnelFilter(django_filters.FilterSet):

@@ -29,7 +29,7 @@ from leapdash import pgcopy
 from leapdash.leap.paging import prefetched
 from leapdash.pgcopy import JsonText, Row
 from leapdash.runs.tracking import SyncCounts, commit_without_waiting_for_disk
-from links.models import Flow, Link
+from links.models import Flow, Link, RefIdAlias
 
 from .models import SYNCED_FIELDS, Connection, UtilityConnection, utility_ids_text
 from .status import (
@@ -160,7 +160,7 @@ _NO_LINK: tuple[int | None, Customer] = (None, UNKNOWN_CUSTOMER)
 def mark_links_opened(link_ids: list[int]) -> int:
     """A link is opened when Leap's Connect data first shows its refId (a Connect entry exists
     only once the customer opened the link): from when the connection started."""
-    connection = Connection.objects.filter(ref_id=OuterRef("ref_id"))
+    connection = Connection.objects.filter(link=OuterRef("pk")).order_by("pk")  # aliases too
     return Link.objects.filter(pk__in=link_ids, first_opened_at__isnull=True).update(
         first_opened_at=Coalesce(
             Subquery(connection.values("started_at")[:1]),
@@ -174,22 +174,19 @@ def _stored_and_links(
 ) -> tuple[dict[str, str], dict[str, tuple[int | None, Customer]]]:
     """The stored fingerprint of each refId, and its link with what that says of the customer
     (the link's type, else its flow's; the flow's follow-up choice). One query on PostgreSQL.
-    With the same refId in two orgs, the oldest link wins."""
+    With the same refId in two orgs, the oldest link wins; a refId no link has finds the link
+    it is an alias of (links.RefIdAlias, confirmed on the "Needs attention" page)."""
     if db.vendor != "postgresql":
         stored = Connection.objects.filter(ref_id__in=refs).values_list("ref_id", "fingerprint")
-        rows = (
-            Link.objects.filter(ref_id__in=refs)
-            .order_by("ref_id", "-pk")
-            .values_list(
-                "ref_id",
-                "pk",
-                "customer_type",
-                "flow__customer_type",
-                "flow__follow_up_other_utility",
-            )
+        fields = ("pk", "customer_type", "flow__customer_type", "flow__follow_up_other_utility")
+        aliased = RefIdAlias.objects.filter(ref_id__in=refs).values_list(
+            "ref_id", *(f"link__{f}" for f in fields)
         )
+        direct = Link.objects.filter(ref_id__in=refs).order_by("ref_id", "-pk")
         links: dict[str, tuple[int | None, Customer]] = {
-            ref: (pk, _customer(t, ft, f)) for ref, pk, t, ft, f in rows
+            ref: (pk, _customer(t, ft, f))
+            for rows in (aliased, direct.values_list("ref_id", *fields))  # later rows win
+            for ref, pk, t, ft, f in rows
         }
         return dict(stored), links
     with db.cursor() as cursor:
@@ -213,8 +210,13 @@ _STORED_AND_LINKS = f"""
         l.id, l.customer_type, f.customer_type, f.follow_up_other_utility
     FROM unnest(%s::text[]) AS ref(ref_id)
     LEFT JOIN LATERAL (
-        SELECT id, customer_type, flow_id FROM {Link._meta.db_table} l
-        WHERE l.ref_id = ref.ref_id ORDER BY l.id LIMIT 1
+        SELECT id, customer_type, flow_id FROM (
+            SELECT l.id, l.customer_type, l.flow_id, 0 AS via FROM {Link._meta.db_table} l
+            WHERE l.ref_id = ref.ref_id
+            UNION ALL
+            SELECT l.id, l.customer_type, l.flow_id, 1 FROM {RefIdAlias._meta.db_table} a
+            JOIN {Link._meta.db_table} l ON l.id = a.link_id WHERE a.ref_id = ref.ref_id
+        ) m ORDER BY via, id LIMIT 1
     ) l ON true
     LEFT JOIN {Flow._meta.db_table} f ON f.id = l.flow_id
 """

@@ -91,11 +91,12 @@ def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
 
 @cache
 def columns(model: type[models.Model]) -> list[_Column]:
-    """Every concrete column but an auto-generated primary key, in the model's order."""
+    """Every concrete column but an auto-generated primary key or a column the database
+    computes (a GeneratedField), in the model's order."""
     return [
         _Column(f)
         for f in model._meta.concrete_fields
-        if not (f.primary_key and isinstance(f, AutoFieldMixin))
+        if not (f.primary_key and isinstance(f, AutoFieldMixin)) and not f.generated
     ]
 
 

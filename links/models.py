@@ -3,6 +3,11 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Lower, Replace, Reverse
+
+from .refids import LOOKALIKES
 
 
 class Region(models.TextChoices):
@@ -99,6 +104,14 @@ class LinkBatch(models.Model):
         return f"batch {self.pk} ({self.filename})"
 
 
+def lookalike_key_sql(field: str) -> Combinable:
+    """links.refids.lookalike_key as a database expression, built from the same table."""
+    expression: Combinable = Lower(F(field))
+    for char, folded in LOOKALIKES.items():
+        expression = Replace(expression, Value(char), Value(folded))
+    return expression
+
+
 class Link(models.Model):
     """A link sent to one customer; its refId ties Leap's records back to this customer."""
 
@@ -113,6 +126,20 @@ class Link(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CONNECT)
     org_name = models.CharField("Leap org name", max_length=100)
     ref_id = models.CharField("refId", max_length=255, db_index=True)
+    # The refId with look-alike characters folded (links.refids), forwards and backwards: a
+    # mistyped refId finds its nearest links as neighbours in one index or the other.
+    ref_key = models.GeneratedField(
+        expression=lookalike_key_sql("ref_id"),
+        output_field=models.CharField(max_length=255),
+        db_persist=True,
+        db_index=True,
+    )
+    ref_key_reversed = models.GeneratedField(
+        expression=Reverse(lookalike_key_sql("ref_id")),
+        output_field=models.CharField(max_length=255),
+        db_persist=True,
+        db_index=True,
+    )
     customer_name = models.CharField(max_length=200, blank=True)
     customer_email = models.EmailField(max_length=254, blank=True)
     customer_external_id = models.CharField(max_length=100, blank=True)
@@ -153,6 +180,25 @@ class Link(models.Model):
 
     def __str__(self) -> str:
         return self.ref_id
+
+
+class RefIdAlias(models.Model):
+    """A refId Leap holds that matches no link, confirmed by a person as this link's customer."""
+
+    ref_id = models.CharField("refId at Leap", max_length=255, unique=True)
+    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="aliases")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "refId alias"
+        verbose_name_plural = "refId aliases"
+
+    def __str__(self) -> str:
+        return f"{self.ref_id} → {self.link.ref_id}"
 
 
 class LandingVisit(models.Model):
