@@ -112,6 +112,12 @@ class Connection(models.Model):
                 condition=Q(required_missing=True),
                 name="conn_required_missing",
             ),
+            # "Needs attention" (connections.attention): the few refIds that match no link
+            models.Index(
+                fields=["-last_interaction_at", "id"],
+                condition=Q(link__isnull=True),
+                name="conn_no_link",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import funnel, queue, views
+from . import attention, funnel, queue, views
 
 app_name = "connections"
 urlpatterns = [
@@ -13,6 +13,8 @@ urlpatterns = [
     path("<int:pk>/touch/", queue.touch, name="touch"),
     path("queue/mark-sent/", queue.touch_bulk, name="touch_bulk"),
     path("hook/", queue.hook_settings, name="hook"),
+    path("attention/", attention.attention, name="attention"),
+    path("<int:pk>/alias/", attention.confirm_alias, name="alias"),
     path("funnel/", funnel.funnel, name="funnel"),
     path("funnel.csv", funnel.funnel_csv, name="funnel_csv"),
     path("sync/", views.sync_now, name="sync_now"),

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from connections.attention import unmatched_count
 from connections.models import Connection
 from connections.status import Action, ConnectionStatus, badge_class, label_of
 from leapdash.accounts.roles import dashboard_view
@@ -39,6 +40,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
         "statuses": statuses,
         "total": sum(int(str(s["count"])) for s in statuses),
         "actions": _grouped("next_action", Action),
+        "attention": unmatched_count(),
         # the same rule as Sync health: the last *good* connections sync is too old
         "stale": connections.stale,
         "stale_hours": settings.SYNC_STALE_WARNING_HOURS,

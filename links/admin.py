@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib import admin
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import builder
 from .forms import FlowForm
-from .models import Flow, LandingVisit, Link, LinkBatch
+from .models import Flow, LandingVisit, Link, LinkBatch, RefIdAlias
 
 
 @admin.register(Flow)
@@ -98,3 +100,37 @@ class LandingVisitAdmin(admin.ModelAdmin[LandingVisit]):
 
     def has_change_permission(self, request: HttpRequest, obj: LandingVisit | None = None) -> bool:
         return False
+
+
+@admin.register(RefIdAlias)
+class RefIdAliasAdmin(admin.ModelAdmin[RefIdAlias]):
+    """Aliases are confirmed on the "Needs attention" page, which records who: ops may look and
+    delete a wrong one (its connection then matches no link again), not add or edit."""
+
+    list_display = ["ref_id", "link", "created_by", "created_at"]
+    list_filter = ["created_at", "created_by"]
+    search_fields = ["ref_id", "link__ref_id", "link__customer_name"]
+    list_select_related = ["link", "created_by"]
+    readonly_fields = ["ref_id", "link", "created_by", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: RefIdAlias | None = None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: RefIdAlias) -> None:
+        super().delete_model(request, obj)
+        _reclassify_later([obj.ref_id])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[RefIdAlias]) -> None:
+        refs = list(queryset.values_list("ref_id", flat=True))
+        super().delete_queryset(request, queryset)
+        _reclassify_later(refs)
+
+
+def _reclassify_later(ref_ids: list[str]) -> None:
+    """The connections of deleted aliases lose their link at their next classification."""
+    from connections.tasks import reclassify_connections_task
+
+    transaction.on_commit(lambda: reclassify_connections_task.delay(ref_ids))
