@@ -50,6 +50,8 @@ def demo(stdout: Any = None) -> None:
         )
 
 
+UNMATCHED_DEMO_REF_ID = "demo-new-0O2"  # demo_setup records no link for it
+
 # Customers the demo shows on purpose, each through the same steps a real journey takes:
 # (refId, flow, customer type, [(utility, scenario), ...], days ago)
 DEMO_STORIES: tuple[tuple[str, str, str, list[tuple[str, str]], float], ...] = (
@@ -67,6 +69,9 @@ DEMO_STORIES: tuple[tuple[str, str, str, list[tuple[str, str]], float], ...] = (
     ("demo-review-001", "home-battery", "RESIDENTIAL", [("sce", "pending_manual")], 1.0),
     # completed days ago; now its meter asks the customer to re-authorize
     ("demo-reauth-001", "home-battery", "RESIDENTIAL", [("pge", "revoked")], 3.0),
+    # opened a link whose refId was typed by hand, O for 0: it matches no link (the partner's
+    # link is demo-new-002), so the dashboard lists it under "Needs attention"
+    (UNMATCHED_DEMO_REF_ID, "home-battery", "RESIDENTIAL", [("pge", "badlogin")], 0.5),
 )
 
 
