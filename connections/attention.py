@@ -46,10 +46,10 @@ def unmatched_count(cap: int = CAP) -> RowCount:
     return capped(unmatched_connections().order_by().values("pk")[: cap + 1].count(), cap)
 
 
-def _candidates_sql(typed: list[str]) -> tuple[str, list[object]]:
+def _candidates_sql(typed: list[str]) -> tuple[str, list[str]]:
     table = Link._meta.db_table
     parts: list[str] = []
-    params: list[object] = []
+    params: list[str] = []
     for i, ref_id in enumerate(typed):
         key = lookalike_key(ref_id)
         for column, value in (("ref_key", key), ("ref_key_reversed", key[::-1])):
@@ -136,7 +136,8 @@ def confirm_alias(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _refused(request, f"{c.ref_id} is already matched to a link.")
     try:
         with transaction.atomic():
-            RefIdAlias.objects.create(ref_id=c.ref_id, link=link, created_by=request.user)
+            by = request.user if request.user.is_authenticated else None
+            RefIdAlias.objects.create(ref_id=c.ref_id, link=link, created_by=by)
     except IntegrityError:
         return _refused(request, f"{c.ref_id} already has an alias.")
     log.info("refId alias %s -> %s recorded by %s", c.ref_id, link.ref_id, request.user)

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Value
-from django.db.models.expressions import Combinable
+from django.db.models.expressions import Func
 from django.db.models.functions import Lower, Replace, Reverse
 
 from .refids import LOOKALIKES
@@ -104,9 +104,9 @@ class LinkBatch(models.Model):
         return f"batch {self.pk} ({self.filename})"
 
 
-def lookalike_key_sql(field: str) -> Combinable:
+def lookalike_key_sql(field: str) -> Func:
     """links.refids.lookalike_key as a database expression, built from the same table."""
-    expression: Combinable = Lower(F(field))
+    expression: Func = Lower(F(field))
     for char, folded in LOOKALIKES.items():
         expression = Replace(expression, Value(char), Value(folded))
     return expression
