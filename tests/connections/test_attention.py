@@ -185,3 +185,21 @@ def test_the_page_runs_a_fixed_number_of_queries(pm_client, django_assert_num_qu
     with django_assert_num_queries(7):
         page = pm_client.get(URL)
     assert page.content.decode().count("This is <code") >= rows
+
+
+def test_ops_deleting_a_wrong_alias_in_the_admin_detaches_the_connection(
+    pm_client, ops_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    from connections.tasks import reclassify_connections_task
+
+    monkeypatch.setitem(reclassify_connections_task.app.conf, "task_always_eager", True)
+    c, link = _typo_case()
+    pm_client.post(f"/connections/{c.pk}/alias/", {"link": link.pk})
+    alias = RefIdAlias.objects.get()
+    assert ops_client.get(f"/admin/links/refidalias/{alias.pk}/change/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = ops_client.post(f"/admin/links/refidalias/{alias.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    c.refresh_from_db()
+    assert c.link is None
+    assert 'data-ref-id="pm-bulk-0O2"' in pm_client.get(URL).content.decode()
