@@ -21,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from leapdash.accounts.roles import dashboard_view, is_ops, ops_view
 from leapdash.htmx import HtmxHttpRequest, is_partial
+from leapdash.leap.records.events import delivery_status
 from leapdash.runs.freshness import data_as_of, refresh_response
 from leapdash.runs.models import SyncRun
 from links.csvs import csv_response
@@ -289,9 +290,12 @@ def _timeline(c: Connection) -> list[dict[str, Any]]:
         add(c.last_interaction_at, "agreement", f"{name}: {label}", "", badge)
     webhooks = WebhookEvent.objects.filter(ref_id=c.ref_id)[:TIMELINE_LIMIT]
     for event in webhooks:
-        body = event.payload.get("payload") if isinstance(event.payload, dict) else None
-        status = str(body.get("status", "")) if isinstance(body, dict) else ""
-        add(event.received_at, "webhook", event.get_event_type_display(), status)
+        add(
+            event.received_at,
+            "webhook",
+            event.get_event_type_display(),
+            delivery_status(event.payload),
+        )
     for t in c.touchpoints.all()[:TIMELINE_LIMIT]:
         who = "automatically" if t.automated else (t.by.get_username() if t.by else "")
         title = f"Touch {t.touch} {t.get_outcome_display().lower()}"

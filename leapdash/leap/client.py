@@ -62,14 +62,18 @@ class LeapClient:
     """Leap's Connect, Meters v2, Enrollments v2, partner-reference and webhook APIs."""
 
     @classmethod
-    def from_settings(cls) -> LeapClient:
+    def from_settings(cls, *, timeout: float | None = None, max_retries: int = 5) -> LeapClient:
+        """The client of the configured Leap; a shorter timeout or fewer retries on request."""
         from django.conf import settings
         from django.core.exceptions import ImproperlyConfigured
 
         if not settings.LEAP_API_KEY:
             raise ImproperlyConfigured("LEAP_API_KEY is empty: set the key Leap issued.")
         return cls(
-            settings.LEAP_API_BASE_URL, settings.LEAP_API_KEY, timeout=settings.LEAP_API_TIMEOUT
+            settings.LEAP_API_BASE_URL,
+            settings.LEAP_API_KEY,
+            timeout=settings.LEAP_API_TIMEOUT if timeout is None else timeout,
+            max_retries=max_retries,
         )
 
     def __init__(
