@@ -19,6 +19,7 @@ from links.builder import UTILITY_LABELS
 from links.filters import LinkFilter, campaign_choices
 from links.models import Flow, Link, Region
 
+from .due import Standing, standing_rows
 from .models import Connection, UtilityConnection, utility_ids_pattern
 from .status import QUIET_PERIOD, Action, ConnectionStatus, ErrorCode, UtilityStatus
 
@@ -103,6 +104,9 @@ class ConnectionFilter(django_filters.FilterSet):
     )
     active_until = django_filters.DateFilter(
         label="Last active until", widget=DATE_INPUT, method="by_active_until"
+    )
+    standing = django_filters.ChoiceFilter(
+        label="Re-engagement", choices=Standing.choices, empty_label="Any", method="by_standing"
     )
     stale = django_filters.ChoiceFilter(
         label="Activity",
@@ -194,6 +198,12 @@ class ConnectionFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(last_interaction_at__lt=day_start(value) + timedelta(days=1))
+
+    def by_standing(
+        self, queryset: QuerySet[Connection], name: str, value: Any
+    ) -> QuerySet[Connection]:
+        # where the cadence stands (due.py): the home page's counts link here
+        return standing_rows(queryset, value, timezone.now()) if value else queryset
 
     def by_stale(
         self, queryset: QuerySet[Connection], name: str, value: Any
