@@ -271,12 +271,29 @@ def standing_rows(
 
 
 def standing_counts(now: datetime) -> dict[str, dict[str, int]]:
-    """For each next action: how many customers, and how many of them stand where (one scan
-    for the due touches, one GROUP BY per standing)."""
-    due = due_ids(now)
+    """For each next action: how many customers stand where. One scan for the due touches and
+    one GROUP BY for the rest, with standing_rows' conditions."""
     counts: dict[str, dict[str, int]] = {}
-    for standing in Standing.values:
-        rows = standing_rows(Connection.objects.all(), standing, now, due)
-        for action, n in rows.order_by().values_list("next_action").annotate(n=Count("pk")):
-            counts.setdefault(action, {})[standing] = n
+    due: list[int] = []
+    for d in due_touches(now):
+        due.append(d.connection.pk)
+        per = counts.setdefault(d.connection.next_action, {})
+        per[Standing.DUE] = per.get(Standing.DUE, 0) + 1
+    opted_out = Q(link__do_not_contact=True)
+    open_ = ~opted_out & ~_finished(now)
+    rows = (
+        to_reengage()
+        .alias(anchor=_anchor())
+        .order_by()
+        .values_list("next_action")
+        .annotate(
+            opted_out=Count("pk", filter=opted_out),
+            finished=Count("pk", filter=~opted_out & _finished(now)),
+            waiting=Count("pk", filter=open_ & ~Q(pk__in=due)),
+        )
+    )
+    for action, opted, finished, waiting in rows:
+        per = counts.setdefault(action, {})
+        per.update({Standing.OPTED_OUT: opted, Standing.FINISHED: finished})
+        per[Standing.WAITING] = waiting
     return counts
