@@ -259,8 +259,9 @@ class NeverOpenedFilter(django_filters.FilterSet):
 
 
 def never_opened_links() -> QuerySet[Link]:
-    """Links whose refId has no Connect entry (anti-join on the unique refId index)."""
-    return Link.objects.filter(~Exists(Connection.objects.filter(ref_id=OuterRef("ref_id"))))
+    """Links never opened: the link list's "Never opened" (Link.first_opened_at, set from the
+    first Connect entry or webhook that shows the refId)."""
+    return Link.objects.filter(first_opened_at__isnull=True)
 
 
 class FunnelFilter(django_filters.FilterSet):

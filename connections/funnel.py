@@ -69,7 +69,7 @@ def stage_annotations() -> dict[str, Exists | Q]:
     connection = Connection.objects.filter(ref_id=ref)
     utility = UtilityConnection.objects.filter(connection__ref_id=ref)
     return {
-        "opened": Exists(connection),
+        "opened": Q(first_opened_at__isnull=False),  # the link list's "Opened"
         # NOT_STARTED: opened the link, never logged in to a utility (Leap's step 1)
         "attempted": Exists(connection.exclude(status=ConnectionStatus.NOT_STARTED)),
         "connected": Exists(utility.filter(status=UtilityStatus.CONNECTED)),
