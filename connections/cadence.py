@@ -190,3 +190,39 @@ def next_touch(
         due_from = daytime(now, policy)  # it came due, but the customer's night has begun
     state = CadenceState.DUE if now >= due_from else CadenceState.SCHEDULED
     return NextTouch(state, touch, due_from, abandoned.at, early)
+
+
+def _at(moment: datetime, policy: Policy) -> str:
+    local = moment.astimezone(policy.zone)
+    zone = f"{local:%H:%M} in the customer's time zone, {policy.zone.key}"
+    return f"{moment.astimezone(UTC):%b %-d, %H:%M} UTC ({zone})"
+
+
+def _why(nt: NextTouch, policy: Policy) -> str:
+    if nt.touch == 1 and nt.early:
+        minutes = int(policy.first_delay.total_seconds() // 60)
+        return f"{minutes} minutes after Leap's webhook showed the customer leave"
+    if nt.touch == 1:
+        return "once Leap's quiet hour after the customer's last step has passed"
+    return "a day after the abandonment" if nt.touch == 2 else "three days after the abandonment"
+
+
+def describe_touch(nt: NextTouch, policy: Policy) -> str:
+    """The next touch in plain words: which, when (UTC and the customer's time zone), why then."""
+    if nt.touch is None or nt.due_from is None:
+        return f"Re-engagement: {nt.state_label.lower()}."
+    which = f"Touch {nt.touch} of {TOUCHES}"
+    if nt.state == CadenceState.DUE:
+        return f"{which} is due since {_at(nt.due_from, policy)}: it is in the re-engagement queue."
+    if nt.state == CadenceState.WAITING:
+        return (
+            f"{which} waits for Leap's next Connect data (the customer was active within the "
+            "hour); it goes to the re-engagement queue once a sync shows them still stuck."
+        )
+    hours = f"{policy.day_starts:%H:%M}–{policy.day_ends:%H:%M}"
+    gap = int(policy.min_gap.total_seconds() // 3600)
+    return (
+        f"Next re-engagement touch: {which.lower()}, from {_at(nt.due_from, policy)}, "
+        f"{_why(nt, policy)}; never within {gap} h of the previous touch, and only during the "
+        f"customer's day ({hours})."
+    )

@@ -15,7 +15,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db import models
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from .actors import CUSTOMER_ACTIONS
 from .cadence import (
@@ -205,3 +217,83 @@ def due_touches(now: datetime) -> Iterator[DueTouch]:
         due = due_for(c, now)
         if due is not None:
             yield due
+
+
+# --- where each customer to re-engage stands ---------------------------------------------------
+
+
+class Standing(models.TextChoices):
+    """Where a customer's re-engagement stands: the home page's counts and the connections
+    list's "Re-engagement" filter read it from here, the queue's "Due now" is DUE."""
+
+    DUE = "due", "Due now"
+    WAITING = "waiting", "Waiting for the next touch"
+    FINISHED = "finished", "Cadence finished"
+    OPTED_OUT = "opted_out", "Do not contact"
+
+
+def to_reengage() -> QuerySet[Connection]:
+    """Customers whose next action asks something of them (actors.CUSTOMER_ACTIONS)."""
+    return Connection.objects.filter(next_action__in=CUSTOMER_ACTIONS)
+
+
+def due_ids(now: datetime) -> list[int]:
+    """The connections with a touch due now: the queue's "Due now", every one of them."""
+    return [d.connection.pk for d in due_touches(now)]
+
+
+def _finished(now: datetime) -> Q:
+    """The cadence of the current abandonment is over (cadence.next_touch's MARKETING and
+    SKIPPED): past the horizon, touch 3 sent, or a touch skipped."""
+    this = Touchpoint.objects.filter(connection=OuterRef("pk"), abandoned_at=OuterRef("anchor"))
+    ended = this.filter(
+        Q(outcome=Touchpoint.Outcome.SKIPPED) | Q(touch=3, outcome=Touchpoint.Outcome.SENT)
+    )
+    return Q(anchor__lt=now - HORIZON) | Q(Exists(ended))
+
+
+def standing_rows(
+    rows: QuerySet[Connection], standing: str, now: datetime, due: list[int] | None = None
+) -> QuerySet[Connection]:
+    """The rows of `rows` in one standing. DUE may hold a connection still In progress (an
+    abandonment seen by webhook); the others are customers to re-engage, split exactly."""
+    due = due_ids(now) if due is None else due
+    if standing == Standing.DUE:
+        return rows.filter(pk__in=due)
+    opted_out = Q(link__do_not_contact=True)
+    reengage = rows.filter(next_action__in=CUSTOMER_ACTIONS).alias(anchor=_anchor())
+    if standing == Standing.OPTED_OUT:
+        return reengage.filter(opted_out)
+    open_ = reengage.exclude(opted_out)
+    if standing == Standing.FINISHED:
+        return open_.filter(_finished(now))
+    return open_.exclude(_finished(now)).exclude(pk__in=due)
+
+
+def standing_counts(now: datetime) -> dict[str, dict[str, int]]:
+    """For each next action: how many customers stand where. One scan for the due touches and
+    one GROUP BY for the rest, with standing_rows' conditions."""
+    counts: dict[str, dict[str, int]] = {}
+    due: list[int] = []
+    for d in due_touches(now):
+        due.append(d.connection.pk)
+        per = counts.setdefault(d.connection.next_action, {})
+        per[Standing.DUE] = per.get(Standing.DUE, 0) + 1
+    opted_out = Q(link__do_not_contact=True)
+    open_ = ~opted_out & ~_finished(now)
+    rows = (
+        to_reengage()
+        .alias(anchor=_anchor())
+        .order_by()
+        .values_list("next_action")
+        .annotate(
+            opted_out=Count("pk", filter=opted_out),
+            finished=Count("pk", filter=~opted_out & _finished(now)),
+            waiting=Count("pk", filter=open_ & ~Q(pk__in=due)),
+        )
+    )
+    for action, opted, finished, waiting in rows:
+        per = counts.setdefault(action, {})
+        per.update({Standing.OPTED_OUT: opted, Standing.FINISHED: finished})
+        per[Standing.WAITING] = waiting
+    return counts

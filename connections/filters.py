@@ -17,8 +17,9 @@ from django.utils import timezone
 from leapdash.leap.records.connections import UTILITY_IDS
 from links.builder import UTILITY_LABELS
 from links.filters import LinkFilter, campaign_choices
-from links.models import Flow, Link, RefIdAlias, Region
+from links.models import Flow, Link, Region
 
+from .due import Standing, standing_rows
 from .models import Connection, UtilityConnection, utility_ids_pattern
 from .status import QUIET_PERIOD, Action, ConnectionStatus, ErrorCode, UtilityStatus
 
@@ -103,6 +104,9 @@ class ConnectionFilter(django_filters.FilterSet):
     )
     active_until = django_filters.DateFilter(
         label="Last active until", widget=DATE_INPUT, method="by_active_until"
+    )
+    standing = django_filters.ChoiceFilter(
+        label="Re-engagement", choices=Standing.choices, empty_label="Any", method="by_standing"
     )
     stale = django_filters.ChoiceFilter(
         label="Activity",
@@ -195,6 +199,12 @@ class ConnectionFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(last_interaction_at__lt=day_start(value) + timedelta(days=1))
 
+    def by_standing(
+        self, queryset: QuerySet[Connection], name: str, value: Any
+    ) -> QuerySet[Connection]:
+        # where the cadence stands (due.py): the home page's counts link here
+        return standing_rows(queryset, value, timezone.now()) if value else queryset
+
     def by_stale(
         self, queryset: QuerySet[Connection], name: str, value: Any
     ) -> QuerySet[Connection]:
@@ -249,12 +259,9 @@ class NeverOpenedFilter(django_filters.FilterSet):
 
 
 def never_opened_links() -> QuerySet[Link]:
-    """Links whose refId has no Connect entry (anti-join on the unique refId index), nor any
-    alias (their customer opened the link under a mistyped refId)."""
-    return Link.objects.filter(
-        ~Exists(Connection.objects.filter(ref_id=OuterRef("ref_id"))),
-        ~Exists(RefIdAlias.objects.filter(link=OuterRef("pk"))),
-    )
+    """Links never opened: the link list's "Never opened" (Link.first_opened_at, set from the
+    first Connect entry or webhook that shows the refId)."""
+    return Link.objects.filter(first_opened_at__isnull=True)
 
 
 class FunnelFilter(django_filters.FilterSet):

@@ -22,11 +22,12 @@ from leapdash.accounts.roles import dashboard_view
 from leapdash.htmx import HtmxHttpRequest, is_partial
 from links.csvs import csv_response
 from links.models import Link
+from meters.arrival import meters_of_connection
 
 from .actors import error_actor
 from .filters import FunnelFilter
 from .models import Connection, UtilityConnection
-from .status import Action, ConnectionStatus, ErrorCode, UtilityStatus, label_of
+from .status import ConnectionStatus, ErrorCode, UtilityStatus, label_of
 from .views import push_clean_url
 
 STAGES = (
@@ -35,7 +36,7 @@ STAGES = (
     ("attempted", "Tried a utility login"),
     ("connected", "Connected a utility"),
     ("completed", "Completed"),
-    ("meters", "Meters arrived"),
+    ("meters", "Meters arrived (customers)"),
 )
 # The SVG chart's geometry in px; bar widths are percentages of the chart's width, so the
 # chart fills any screen while its text keeps its size (labels sit above their bars).
@@ -63,17 +64,18 @@ class Stage:
         return self.y + 22
 
 
-def stage_annotations() -> dict[str, Exists]:
+def stage_annotations() -> dict[str, Exists | Q]:
     ref = OuterRef("ref_id")
     connection = Connection.objects.filter(ref_id=ref)
     utility = UtilityConnection.objects.filter(connection__ref_id=ref)
     return {
-        "opened": Exists(connection),
+        "opened": Q(first_opened_at__isnull=False),  # the link list's "Opened"
         # NOT_STARTED: opened the link, never logged in to a utility (Leap's step 1)
         "attempted": Exists(connection.exclude(status=ConnectionStatus.NOT_STARTED)),
         "connected": Exists(utility.filter(status=UtilityStatus.CONNECTED)),
         "completed": Exists(connection.filter(status=ConnectionStatus.COMPLETED)),
-        "meters": Exists(connection.filter(next_action=Action.METERS_ARRIVED)),
+        # a meter carries the refId (meters.arrival's rule): re-authorizing customers too
+        "meters": meters_of_connection(),
     }
 
 

@@ -18,11 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import requests
-from celery import shared_task
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 
 from .due import DueTouch, due_touches
 from .models import OutgoingHook, Touchpoint
@@ -149,18 +147,3 @@ def _record(hook: OutgoingHook, now: datetime, result: Delivery) -> None:
         refused_count=F("refused_count") + result.refused,
         unreachable_count=F("unreachable_count") + result.unreachable,
     )
-
-
-@shared_task(
-    ignore_result=True,
-    autoretry_for=(HookUnavailable,),
-    retry_backoff=30,
-    retry_backoff_max=15 * 60,
-    retry_jitter=True,
-    max_retries=5,
-    time_limit=LOCK_SECONDS,
-)
-def post_due_touches_task() -> None:
-    """Every 15 minutes (beat): post the due touches. A receiver that is unavailable is retried
-    with backoff, at most five times; the same keys go again, so nothing is sent twice."""
-    post_due_touches(timezone.now())

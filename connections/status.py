@@ -325,3 +325,16 @@ def classify(
             action.subjects,
         )
     return action
+
+
+def status_note(status: str, next_action: str, actionable_at: datetime | None) -> str:
+    """Why the next action may look at odds with Leap's status badge ("Error" yet "In
+    progress"): the stale rule holds customer actions back for Leap's quiet hour."""
+    if next_action != Action.IN_PROGRESS:
+        return ""
+    when = f" from {actionable_at:%H:%M} UTC" if actionable_at else " after an hour"
+    return (
+        f"Leap reports {label_of(ConnectionStatus, status)}, but the customer was active in Leap "
+        "Connect within the last hour and Leap's data can be an hour behind, so leapdash acts"
+        f"{when}, if they have not finished by then."
+    )

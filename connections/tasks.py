@@ -10,6 +10,7 @@ from leapdash.leap.client import LeapClient
 from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import tracked_run
 
+from .hooks import LOCK_SECONDS, HookUnavailable, post_due_touches
 from .reclassify import reclassify, reclassify_due
 from .sync import sync_connections
 
@@ -53,3 +54,19 @@ def refresh_connections_task(ref_ids: list[str]) -> None:
 def reclassify_connections_task(ref_ids: list[str]) -> None:
     """Classify these refIds again from their stored records (a link or a flow changed)."""
     reclassify(ref_ids, now=timezone.now())
+
+
+@shared_task(
+    name="connections.hooks.post_due_touches_task",  # its name before it moved here
+    ignore_result=True,
+    autoretry_for=(HookUnavailable,),
+    retry_backoff=30,
+    retry_backoff_max=15 * 60,
+    retry_jitter=True,
+    max_retries=5,
+    time_limit=LOCK_SECONDS,
+)
+def post_due_touches_task() -> None:
+    """Every 15 minutes (beat): post the due touches. A receiver that is unavailable is retried
+    with backoff, at most five times; the same keys go again, so nothing is sent twice."""
+    post_due_touches(timezone.now())

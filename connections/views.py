@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -24,15 +23,14 @@ from leapdash.htmx import HtmxHttpRequest, is_partial
 from leapdash.runs.freshness import data_as_of, refresh_response
 from leapdash.runs.models import SyncRun
 from links.csvs import csv_response
-from links.models import LandingVisit, Link
+from links.models import Link
 
-from .due import next_touch_of
 from .filters import ConnectionFilter, NeverOpenedFilter, never_opened_links
-from .messages import render_message
-from .models import Connection, Touchpoint, UtilityConnection, WebhookEvent
+from .models import Connection, Touchpoint, UtilityConnection
 from .paging import CappedPaginator, RowCount, counts_by_value
 from .status import ConnectionStatus, badge_class, label_of
 from .tasks import sync_connections_task
+from .timeline import connection_context, with_details
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 2000
@@ -45,8 +43,8 @@ MORE_FILTERS = (
     "active_from",
     "active_until",
     "stale",
+    "standing",
 )
-TIMELINE_LIMIT = 50  # per source, newest first: the detail page stays bounded
 
 
 def push_clean_url(request: HtmxHttpRequest, response: HttpResponse) -> HttpResponse:
@@ -236,104 +234,13 @@ def _link_rows(rows: QuerySet[Link]) -> Iterator[list[object]]:
 # --- detail -------------------------------------------------------------------------------------
 
 
-def _meter_events(ref_id: str) -> list[dict[str, Any]]:
-    """Meters carrying this refId, when the meters app is installed (it is optional here)."""
-    try:
-        refs = apps.get_model("meters", "MeterConnectionReference")
-    except LookupError:
-        return []
-    found = (
-        refs.objects.filter(ref_id=ref_id)
-        .select_related("meter")
-        .order_by("-meter__created_at")[:TIMELINE_LIMIT]
-    )
-    return [
-        {
-            "at": r.meter.created_at,
-            "kind": "meter",
-            "title": "Meter arrived",
-            "detail": f"{r.meter.meter_id} · {r.meter.utility_name}",
-            "badge": "badge-ok",
-        }
-        for r in found
-    ]
-
-
-def _timeline(c: Connection) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-
-    def add(at: Any, kind: str, title: str, detail: str = "", badge: str = "") -> None:
-        if at is not None:
-            events.append(
-                {"at": at, "kind": kind, "title": title, "detail": detail, "badge": badge}
-            )
-
-    link = c.link
-    if link is not None:
-        add(link.created_at, "link", "Link created", str(link.flow or link.get_kind_display()))
-        add(link.sent_at, "link", "Link sent")
-    for visit in LandingVisit.objects.filter(ref_id=c.ref_id)[:TIMELINE_LIMIT]:
-        add(visit.created_at, "visit", "Reached the thank-you page (unverified)", "unverified")
-    add(c.started_at, "leap", "Opened the link", "Leap Connect session started", "badge-info")
-    for u in c.utilities.all():
-        add(u.started_at, "utility", f"Tried {u.utility_name}")
-        detail = u.error_label or ("required" if u.utility_is_required else "")
-        add(
-            u.last_interaction_at,
-            "utility",
-            f"{u.utility_name}: {u.status_label}",
-            detail,
-            u.status_badge,
-        )
-    for name, label, badge in c.agreements:
-        add(c.last_interaction_at, "agreement", f"{name}: {label}", "", badge)
-    webhooks = WebhookEvent.objects.filter(ref_id=c.ref_id)[:TIMELINE_LIMIT]
-    for event in webhooks:
-        body = event.payload.get("payload") if isinstance(event.payload, dict) else None
-        status = str(body.get("status", "")) if isinstance(body, dict) else ""
-        add(event.received_at, "webhook", event.get_event_type_display(), status)
-    for t in c.touchpoints.all()[:TIMELINE_LIMIT]:
-        who = "automatically" if t.automated else (t.by.get_username() if t.by else "")
-        title = f"Touch {t.touch} {t.get_outcome_display().lower()}"
-        if t.outcome == Touchpoint.Outcome.SNOOZED and t.snoozed_until:
-            title = f"Snoozed until {t.snoozed_until:%Y-%m-%d %H:%M} UTC"
-        add(t.at, "touch", title, f"{t.get_channel_display()} {who}".strip())
-    events.extend(_meter_events(c.ref_id))
-    events.sort(key=lambda e: e["at"], reverse=True)
-    return events
-
-
 @dashboard_view
 @require_GET
 def connection_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    c = get_object_or_404(
-        Connection.objects.select_related("link", "link__flow").prefetch_related(
-            Prefetch("utilities", queryset=UtilityConnection.objects.order_by("position")),
-            Prefetch("touchpoints", queryset=Touchpoint.objects.select_related("by")),
-        ),
-        pk=pk,
-    )
-    link = c.link
-    message = None
-    if c.message_key:
-        message = render_message(
-            c.message_key,
-            customer_name=link.customer_name if link else "",
-            link_url=link.url if link else "",
-            subjects=c.message_subjects,
-        )
+    c = get_object_or_404(with_details(Connection.objects.all()), pk=pk)
     # The raw record is for ops (it may hold more than a program manager needs to see).
     raw = json.dumps(c.raw, indent=2, sort_keys=True) if is_ops(request.user) else None
-    # the cadence reads the recent touches: they are prefetched already
-    c.recent_touches = list(c.touchpoints.all())  # type: ignore[attr-defined]
-    upcoming = next_touch_of(c, timezone.now())
-    context = {
-        "c": c,
-        "timeline": _timeline(c),
-        "message": message,
-        "raw": raw,
-        "next_touch": upcoming[0] if upcoming else None,
-    }
+    context = {**connection_context(c, timezone.now()), "raw": raw}
     return render(request, "connections/detail.html", context)
 
 

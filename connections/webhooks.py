@@ -9,7 +9,6 @@ Connect API stays the source of truth (a targeted re-sync is queued after commit
 from __future__ import annotations
 
 import hmac
-import json
 from datetime import datetime
 
 from django.conf import settings
@@ -19,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from leapdash.leap.records.base import holds_unstorable
+from leapdash.leap.records.events import EnvelopeError, parse_webhook_delivery
 from links.models import Link
 
 from .cadence import AUTHORIZATION_EVENT, SESSION_EVENT, after_event
@@ -29,7 +28,6 @@ from .tasks import refresh_connections_task
 
 SECRET_HEADER = "X-Leapdash-Webhook-Secret"
 RESYNC_EVENTS = frozenset({SESSION_EVENT, AUTHORIZATION_EVENT})
-MAX_REF_ID = 255
 
 
 def _bad(reason: str) -> JsonResponse:
@@ -49,24 +47,10 @@ def leap_webhook(request: HttpRequest) -> HttpResponse:
     if not _authorized(request):
         return JsonResponse({"error": "unauthorized"}, status=401)
     try:
-        body = json.loads(request.body)
-    # nesting past the decoder's recursion limit is not a server error either
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return _bad("body is not JSON")
-    if not isinstance(body, dict):
-        return _bad("body is not a JSON object")
-    if holds_unstorable(body):  # kept as jsonb, which refuses U+0000 and NaN/Infinity
-        return _bad("body holds a NUL character or a non-finite number")
-    event_id, payload = body.get("webhook_event_id"), body.get("payload")
-    if not isinstance(event_id, str) or not 0 < len(event_id) <= 100:
-        return _bad("webhook_event_id missing or invalid")
-    if not isinstance(payload, dict):
-        return _bad("payload missing or not an object")
-    event_type = payload.get("webhook_event_type")
-    if not isinstance(event_type, str) or not 0 < len(event_type) <= 100:
-        return _bad("payload.webhook_event_type missing or invalid")
-    ref_id = payload.get("partner_reference")
-    ref_id = ref_id if isinstance(ref_id, str) and 0 < len(ref_id) <= MAX_REF_ID else ""
+        delivery = parse_webhook_delivery(request.body)
+    except EnvelopeError as exc:
+        return _bad(str(exc))
+    event_id, event_type, ref_id = delivery.event_id, delivery.event_type, delivery.ref_id
 
     now = timezone.now()
     resync = event_type in RESYNC_EVENTS and bool(ref_id)
@@ -76,14 +60,13 @@ def leap_webhook(request: HttpRequest) -> HttpResponse:
             defaults={
                 "event_type": event_type,
                 "ref_id": ref_id,
-                "payload": body,
+                "payload": delivery.body,
                 "received_at": now,
                 "processed_at": now if resync else None,
             },
         )
         if created and resync:
-            status = payload.get("status")
-            note_session(ref_id, event_type, status if isinstance(status, str) else "", now)
+            note_session(ref_id, event_type, delivery.status, now)
             transaction.on_commit(lambda: refresh_connections_task.delay([ref_id]))
     # Unknown event types are kept for ops but trigger nothing; meter.created waits for the
     # meters app. Any 2xx tells Leap to stop redelivering.

@@ -316,7 +316,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 SYNC_TASK_TIME_LIMIT = 45 * 60
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_IMPORTS = ["connections.hooks"]  # its task lives outside tasks.py
 _sync_every = timedelta(minutes=LEAP_SYNC_INTERVAL_MINUTES)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sync-connections": {

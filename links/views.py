@@ -9,7 +9,7 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,10 +18,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from connections.models import Connection
+from connections.timeline import connection_context, with_details
 from leapdash.accounts.roles import ALLOWLIST_PERMISSION, dashboard_view, may
 from leapdash.htmx import HtmxHttpRequest, is_partial
 from leapdash.runs.freshness import data_as_of
 from leapdash.runs.models import SyncRun
+from meters.arrival import meters_of_ref
 
 from . import builder
 from .csvs import csv_response
@@ -30,6 +33,7 @@ from .forms import FlowForm, LinkForm
 from .models import Flow, LandingVisit, Link
 
 PAGE_SIZE = 50
+METERS_SHOWN = 50  # a link's page lists this many of its meters, newest first
 # Query parameters of the landing that are ours, not the partner's redirect params.
 LANDING_OWN_PARAMS = ("flow", "next")
 
@@ -131,7 +135,16 @@ def _save_link(request: HttpRequest, form: LinkForm) -> Link:
 def link_detail(request: HttpRequest, pk: int) -> HttpResponse:
     link = get_object_or_404(Link.objects.select_related("flow", "created_by"), pk=pk)
     visits = LandingVisit.objects.filter(ref_id=link.ref_id)[:10]
-    context = {"link": link, "qr": _qr_data_uri(link.url), "visits": visits}
+    # Leap's side of this customer: the Connect entry of the refId, and the meters carrying it
+    found = with_details(Connection.objects.filter(Q(link=link) | Q(ref_id=link.ref_id)))
+    now = timezone.now()
+    context = {
+        "link": link,
+        "qr": _qr_data_uri(link.url),
+        "visits": visits,
+        "connections": [connection_context(c, now) for c in found.order_by("pk")],
+        "meters": meters_of_ref(link.ref_id).order_by("-created_at", "pk")[:METERS_SHOWN],
+    }
     return render(request, "links/detail.html", context)
 
 

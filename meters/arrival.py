@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from connections.choices import Action, ConnectionStatus
@@ -51,7 +51,7 @@ def overdue_reason(after: timedelta) -> str:
     return f"Completed over {hours:g} hours ago and Leap has created no meters yet. {OVERDUE_CHECK}"
 
 
-def _meters_of_connection(**filters: object) -> Q:
+def meters_of_connection(**filters: object) -> Q:
     """A meter carries the connection's refId, as partner_reference or connection reference."""
     by_reference = Meter.objects.filter(partner_reference=OuterRef("ref_id"), **filters)
     by_connection = MeterConnectionReference.objects.filter(ref_id=OuterRef("ref_id"))
@@ -60,12 +60,19 @@ def _meters_of_connection(**filters: object) -> Q:
     return Exists(by_connection) | Exists(by_reference)
 
 
+def meters_of_ref(ref_id: str) -> QuerySet[Meter]:
+    """The meters of one customer: those carrying the refId, as partner_reference or
+    connection reference (as meters_of_connection, for one refId)."""
+    by_connection = MeterConnectionReference.objects.filter(ref_id=ref_id).values("meter_id")
+    return Meter.objects.filter(Q(partner_reference=ref_id) | Q(pk__in=by_connection))
+
+
 def update_connection_actions(*, now: datetime, overdue_after: timedelta) -> tuple[int, int]:
     """Completed connections: REAUTHORIZE while a meter asks for it, METERS_ARRIVED once a
     meter carries their refId, METERS_OVERDUE when none came in time. A few UPDATEs in all.
     Returns (arrived, overdue)."""
     completed = Connection.objects.filter(status=ConnectionStatus.COMPLETED)
-    reauthorize = _meters_of_connection(needs_reauthorization=True, is_archived=False)
+    reauthorize = meters_of_connection(needs_reauthorization=True, is_archived=False)
     completed.filter(reauthorize).exclude(next_action=Action.REAUTHORIZE).update(
         next_action=Action.REAUTHORIZE,
         next_action_reason="A meter's enrollment asks the customer to re-authorize data sharing.",
@@ -73,7 +80,7 @@ def update_connection_actions(*, now: datetime, overdue_after: timedelta) -> tup
         reauthorize_since=Coalesce(F("reauthorize_since"), Value(now)),
         actionable_at=now,
     )
-    has_meter = _meters_of_connection()
+    has_meter = meters_of_connection()
     arrived = (
         completed.filter(next_action__in=(*AWAITING, Action.REAUTHORIZE))
         .filter(has_meter)

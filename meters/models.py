@@ -264,7 +264,7 @@ class Category(models.TextChoices):
     COUNT_MISMATCH = "count_mismatch", "Meter count mismatch"
 
 
-REASONS = {
+REASONS: dict[str, tuple[str, str]] = {
     Category.DUPLICATE: (
         "Meters of more than one customer (different connections) hold this reference.",
         "Give each customer's meters their own reference: fix the wrong ones below.",
@@ -286,6 +286,11 @@ REASONS = {
         "The connection completed; Leap creates meters about a day later.",
         "Wait: the meters sync looks them up every hour.",
     ),
+    # WAITING without a completed connection: the link is new (meters.reconcile)
+    "waiting_link": (
+        "The link is not sent yet, or was sent under {hours} hours ago (Leap status: {status}).",
+        "Wait: send the link if it is not sent yet; the customer has time to connect.",
+    ),
     Category.REENGAGE: (
         "No completed connection (Leap status: {status}).",
         "Re-engage the customer: resend the link or follow up.",
@@ -301,7 +306,10 @@ def wording(result: ReconciliationResult) -> tuple[str, str]:
     """(reason, suggested fix) of a finding, in the words the reconciliation page shows."""
     from .arrival import OVERDUE_CHECK  # the rule's owner imports these models
 
-    reason, fix = REASONS[Category(result.category)]
+    key = str(Category(result.category))
+    if key == Category.WAITING and result.connection_status != "COMPLETED":
+        key = "waiting_link"
+    reason, fix = REASONS[key]
     fewer = (result.found_meters or 0) < (result.expected_meters or 0)
     facts = {
         "hours": f"{settings.METERS_OVERDUE_HOURS:g}",

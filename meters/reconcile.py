@@ -18,8 +18,9 @@ than the expected one. Two INSERT … SELECT statements then write findings from
 - unknown_meter: nothing of ours names it.
 
 Each partner record without any meter (by reference or by connection reference) lands in
-waiting / overdue (its connection completed, by settings.METERS_OVERDUE_HOURS) or reengage (no
-completed connection); a partner record whose expected meter count differs from the meters
+waiting / overdue (its connection completed, by settings.METERS_OVERDUE_HOURS), waiting too
+while its link is not sent yet or was sent within that margin, else reengage (no completed
+connection); a partner record whose expected meter count differs from the meters
 holding its reference adds a count_mismatch row. The SQL runs on PostgreSQL and on the SQLite
 demo (3.39+, for FULL JOIN) alike.
 """
@@ -36,6 +37,7 @@ from django.utils import timezone
 
 from connections.models import Connection
 from connections.status import ConnectionStatus
+from links.models import Link
 
 from .arrival import overdue_cutoff
 from .models import (
@@ -62,6 +64,12 @@ REFS = "reconcile_refs"  # the pass's temporary table of references worth a look
 PASS_LOCK = 0x6C_64_72_63  # PostgreSQL advisory lock key: "ldrc"
 
 
+def unit_of(category: str) -> str:
+    """What a category counts: meters (Leap's side) or partner records (one per customer), so a
+    count of one is never read against a count of the other."""
+    return "meter" if category in (Category.MATCHED, *METER_CATEGORIES) else "partner record"
+
+
 def normalise_reference(value: str) -> str:
     """The matching key: Leap compares references exactly, so only outer spaces go."""
     return value.strip()
@@ -74,6 +82,7 @@ def _tables() -> dict[str, str]:
         "r": q(MeterConnectionReference._meta.db_table),
         "p": q(PartnerRecord._meta.db_table),
         "c": q(Connection._meta.db_table),
+        "l": q(Link._meta.db_table),
         "res": q(ReconciliationResult._meta.db_table),
     }
 
@@ -163,11 +172,16 @@ def _record_statement(
                    WHERE c.ref_id = x.reference) <= %s"""
     via_connection = f"""(SELECT COUNT(*) FROM {t["r"]} r JOIN {t["m"]} m ON m.id = r.meter_id
                           WHERE r.ref_id = x.reference AND m.is_archived = %s)"""
+    # a link not sent yet, or sent within the margin: the customer still has time (the same
+    # margin as a completed connection's meters)
+    fresh_link = f"""EXISTS (SELECT 1 FROM {t["l"]} l WHERE l.ref_id = x.reference
+                     AND (l.sent_at IS NULL OR l.sent_at > %s))"""
     sql = f"""INSERT INTO {t["res"]} ({COLUMNS})
         SELECT %s,
           CASE WHEN x.found IS NOT NULL THEN %s
                WHEN x.status = %s AND {overdue} THEN %s
-               WHEN x.status = %s THEN %s ELSE %s END,
+               WHEN x.status = %s THEN %s
+               WHEN {fresh_link} THEN %s ELSE %s END,
           x.reference, NULL, x.pid, '', COALESCE(x.status, ''),
           CASE WHEN x.found IS NOT NULL THEN x.expected END, x.found
         FROM (
@@ -177,7 +191,8 @@ def _record_statement(
           {_fence()}
         ) x ORDER BY 2, 3"""
     overdue_params = [completed, cutoff, Category.OVERDUE, completed, Category.WAITING]
-    categories = [Category.COUNT_MISMATCH, *overdue_params, Category.REENGAGE]
+    fresh_params = [cutoff, Category.WAITING]
+    categories = [Category.COUNT_MISMATCH, *overdue_params, *fresh_params, Category.REENGAGE]
     return sql, [run_id, *categories, False]
 
 

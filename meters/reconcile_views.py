@@ -42,7 +42,7 @@ from .partners import (
     import_partner_records,
     parse_partner_csv,
 )
-from .reconcile import METER_CATEGORIES, as_matched, latest_run, matched_meters
+from .reconcile import METER_CATEGORIES, as_matched, latest_run, matched_meters, unit_of
 from .tasks import reconcile_task
 
 PAGE_SIZE = 50
@@ -81,7 +81,9 @@ def reconciliation(request: HtmxHttpRequest) -> HttpResponse:
     category = _category(request)
     run = latest_run()
     counts = run.counts if run else {}
-    tabs = [(value, label, counts.get(value, 0)) for value, label in Category.choices]
+    tabs = [
+        (value, label, counts.get(value, 0), unit_of(value)) for value, label in Category.choices
+    ]
     number = request.GET.get("page")
     if category == Category.MATCHED:
         # matched meters have no stored finding: listed live, counted by the run (no COUNT

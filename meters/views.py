@@ -23,6 +23,7 @@ from leapdash.leap.client import LeapClient
 from leapdash.runs.freshness import data_as_of, refresh_response
 from leapdash.runs.models import SyncRun
 from links.csvs import csv_response
+from links.models import Link
 
 from . import fixes
 from .arrival import overdue_after
@@ -117,8 +118,12 @@ def meter_export(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def meter_detail(request: HtmxHttpRequest, meter_id: str) -> HttpResponse:
     meter = get_object_or_404(Meter, meter_id=meter_id)
+    # the customer's refIds: the partner reference and the connections the meter came from
+    refs = {meter.partner_reference, *meter.connection_references} - {""}
     context = {
         "meter": meter,
+        "connections": Connection.objects.filter(ref_id__in=refs).order_by("ref_id"),
+        "links": Link.objects.filter(ref_id__in=refs).order_by("ref_id", "pk"),
         "enrollment": Enrollment.objects.filter(meter_id=meter.meter_id).first(),
         "changes": ReferenceChange.objects.filter(meter=meter).select_related("by")[:100],
         "results": ReconciliationResult.objects.filter(meter=meter)

@@ -1,16 +1,15 @@
 """LeapClient: the one place that talks to Leap over HTTP.
 
-One requests.Session (pooled connections, Bearer key, a User-Agent naming leapdash), retries
-from leapdash.leap.retry, typed errors from leapdash.leap.errors, and records parsed by
-leapdash.leap.records. Listings are generators yielding one Page at a time, so memory stays
-bounded by a page and a sync can resume from Page.next_token.
+Leap's paths and calls over one Transport (leapdash.leap.transport: pooled connections, Bearer
+key, retries, typed errors), with records parsed by leapdash.leap.records. Listings are
+generators yielding one Page at a time, so memory stays bounded by a page and a sync can resume
+from Page.next_token.
 
 A client is not shared between threads: it counts retries per request on itself.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -18,10 +17,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-import requests
-from requests.adapters import HTTPAdapter
-
-from leapdash import __version__
 from leapdash.leap import records as rec
 from leapdash.leap.errors import (
     LeapAuthError,
@@ -31,11 +26,10 @@ from leapdash.leap.errors import (
     LeapProtocolError,
     LeapRateLimited,
     LeapServerError,
-    error_for_status,
 )
 from leapdash.leap.paging import CallStats, Page
-from leapdash.leap.retry import RetryBook, backoff, leap_adapter
 from leapdash.leap.search import check_page_size, search_bodies
+from leapdash.leap.transport import Transport
 
 logger = logging.getLogger(__name__)
 
@@ -62,14 +56,18 @@ class LeapClient:
     """Leap's Connect, Meters v2, Enrollments v2, partner-reference and webhook APIs."""
 
     @classmethod
-    def from_settings(cls) -> LeapClient:
+    def from_settings(cls, *, timeout: float | None = None, max_retries: int = 5) -> LeapClient:
+        """The client of the configured Leap; a shorter timeout or fewer retries on request."""
         from django.conf import settings
         from django.core.exceptions import ImproperlyConfigured
 
         if not settings.LEAP_API_KEY:
             raise ImproperlyConfigured("LEAP_API_KEY is empty: set the key Leap issued.")
         return cls(
-            settings.LEAP_API_BASE_URL, settings.LEAP_API_KEY, timeout=settings.LEAP_API_TIMEOUT
+            settings.LEAP_API_BASE_URL,
+            settings.LEAP_API_KEY,
+            timeout=settings.LEAP_API_TIMEOUT if timeout is None else timeout,
+            max_retries=max_retries,
         )
 
     def __init__(
@@ -82,42 +80,27 @@ class LeapClient:
         max_retry_after: int = 120,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if not api_key:
-            raise ValueError("a Leap API key is required")
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self._book = RetryBook(sleep)
-        session = requests.Session()
-        session.headers.update(
-            {
-                "Authorization": f"Bearer {api_key}",
-                "User-Agent": f"leapdash/{__version__}",
-                "Accept": "application/json",
-            }
+        self._http = Transport(
+            base_url,
+            api_key,
+            read_only_posts=READ_ONLY_POSTS,
+            timeout=timeout,
+            max_retries=max_retries,
+            max_retry_after=max_retry_after,
+            sleep=sleep,
         )
+        self.base_url = self._http.base_url
+        self._book = self._http.book
 
-        def adapter(retry_methods: set[str]) -> HTTPAdapter:
-            return leap_adapter(
-                book=self._book,
-                max_retries=max_retries,
-                retry_methods=retry_methods,
-                max_retry_after=max_retry_after,
-            )
-
-        # GETs are retried on statuses and read errors; other methods only on connect errors
-        session.mount(self.base_url + "/", adapter({"GET"}))
-        # ...except the searches: POSTs, but read-only, so retried like GETs
-        search = adapter({"POST"})
-        for path in READ_ONLY_POSTS:
-            session.mount(self.base_url + path, search)
-        self._session = session
+    @property
+    def timeout(self) -> float:
+        return self._http.timeout
 
     def __repr__(self) -> str:
         return f"LeapClient(base_url={self.base_url!r})"
 
     def close(self) -> None:
-        self._session.close()
+        self._http.close()
 
     def __enter__(self) -> LeapClient:
         return self
@@ -157,7 +140,7 @@ class LeapClient:
         def fetch(query: list[tuple[str, str]]) -> Callable[[str | None], Any]:
             def get(token: str | None) -> Any:
                 pairs = query if token is None else [*query, ("page-token", token)]
-                return self._call("GET", CONNECTIONS, query=pairs)
+                return self._http.call("GET", CONNECTIONS, query=pairs)
 
             return get
 
@@ -301,7 +284,7 @@ class LeapClient:
 
     def _search(self, path: str, body: dict[str, Any]) -> Callable[[str | None], Any]:
         def post(token: str | None) -> Any:
-            return self._call(
+            return self._http.call(
                 "POST", path, body=body if token is None else {**body, "page_token": token}
             )
 
@@ -355,107 +338,12 @@ class LeapClient:
         stats = CallStats(call)
         try:
             return stats.fetch(
-                lambda _token: self._call(method, path, body=body, empty_ok=empty_ok),
+                lambda _token: self._http.call(method, path, body=body, empty_ok=empty_ok),
                 None,
                 self._book,
             )
         finally:
             stats.summary()
-
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        query: Sequence[tuple[str, str]] = (),
-        body: dict[str, Any] | None = None,
-        empty_ok: bool = False,
-    ) -> Any:
-        """One request (urllib3 retries inside it) → decoded JSON, or a LeapError.
-
-        A read (a GET or a search) answered 2xx with a body that is not JSON, e.g. cut off
-        mid-body by a proxy, is asked again like a 5xx: up to max_retries times, backing off.
-        """
-        url = self.base_url + path
-        if query:
-            # Built by hand so an opaque token's + / = are percent-encoded exactly once;
-            # requests leaves existing %XX escapes alone.
-            url += "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in query)
-        self._book.reset()
-        read_only = method == "GET" or path in READ_ONLY_POSTS
-        for attempt in range(self.max_retries + 1):
-            try:
-                return self._request(method, path, url, body, empty_ok)
-            except _NotJson as exc:
-                if not read_only or attempt == self.max_retries:
-                    raise exc.error from None
-                delay = backoff(attempt)
-                self._book.retries += 1
-                self._book.slept += delay
-                logger.debug("leap retry of %s %s after a body that is not JSON: "
-                             "waiting %.2fs", method, path, delay)  # fmt: skip
-                self._book.sleep(delay)
-        raise AssertionError("unreachable: the last attempt returns or raises")
-
-    def _request(
-        self, method: str, path: str, url: str, body: dict[str, Any] | None, empty_ok: bool
-    ) -> Any:
-        try:
-            response = self._session.request(
-                method, url, json=body, timeout=self.timeout, allow_redirects=False
-            )
-            content = response.content
-        except (
-            requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError,
-        ) as exc:
-            raise LeapProtocolError(
-                f"{method} {path}: Leap's answer was cut off or undecodable ({type(exc).__name__})",
-                retries=self._book.retries,
-            ) from exc
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise LeapServerError(
-                f"{method} {path}: no answer from Leap after {self._book.retries} retries "
-                f"({type(exc).__name__})",
-                retries=self._book.retries,
-            ) from exc
-        except requests.RequestException as exc:
-            raise LeapProtocolError(
-                f"{method} {path}: unusable answer ({type(exc).__name__})",
-                retries=self._book.retries,
-            ) from exc
-        status = response.status_code
-        if 200 <= status < 300:
-            if not content.strip() and empty_ok:
-                return None
-            try:
-                return json.loads(content)
-            except ValueError:
-                raise _NotJson(
-                    LeapProtocolError(
-                        f"{method} {path}: HTTP {status} but not JSON ({len(content)} bytes, "
-                        f"{response.headers.get('Content-Type', 'no content type')}, "
-                        f"after {self._book.retries} retries)",
-                        status=status,
-                        retries=self._book.retries,
-                    )
-                ) from None
-        raise error_for_status(
-            f"{method} {path}",
-            status,
-            content,
-            retry_after=response.headers.get("Retry-After"),
-            base_url=self.base_url,
-            retries=self._book.retries,
-        )
-
-
-class _NotJson(Exception):
-    """A 2xx whose body is not JSON; carries the error to raise once retries are spent."""
-
-    def __init__(self, error: LeapProtocolError) -> None:
-        super().__init__(str(error))
-        self.error = error
 
 
 def _check_resumable(page_token: str | None, searches: int) -> None:

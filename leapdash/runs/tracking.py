@@ -179,58 +179,70 @@ def tracked_run(kind: str, *, full: bool = False, trigger: str = "") -> Iterator
         locked = cache.add(_lock_key(kind), token, settings.SYNC_LOCK_SECONDS)
     except Exception as exc:
         # the cache (Redis) is down: leave a failed run saying so, not just a task traceback
-        SyncRun.objects.create(
-            kind=kind,
-            full=full,
-            trigger=trigger,
-            status=SyncRun.Status.FAILED,
-            started_at=now,
-            finished_at=now,
-            error=f"{NO_LOCK}: {_one_line(exc)}",
-        )
+        _never_ran(kind, full, trigger, now, SyncRun.Status.FAILED, f"{NO_LOCK}: {_one_line(exc)}")
         raise
     if not locked:
-        SyncRun.objects.create(
-            kind=kind,
-            full=full,
-            trigger=trigger,
-            status=SyncRun.Status.SKIPPED,
-            started_at=now,
-            finished_at=now,
-            error="Another sync of this kind was running.",
+        _never_ran(
+            kind,
+            full,
+            trigger,
+            now,
+            SyncRun.Status.SKIPPED,
+            "Another sync of this kind was running.",
         )
         log.info("sync %s skipped: another run holds the lock", kind)
         yield None
         return
-
     try:
-        _close_abandoned(kind, now)
-        since, resumed = _window(kind, full)
-        run = SyncRun.objects.create(
-            kind=kind,
-            full=full,
-            trigger=trigger,
-            started_at=now,
-            since=since,
-            resumed_from=resumed,
-        )
-        handle = RunHandle(run, token, resumed.page_token if resumed else "")
+        handle = _start(kind, full, trigger, now, token)
         try:
             yield handle
         except BaseException as exc:
-            run.status = SyncRun.Status.FAILED
-            run.error = _one_line(exc)
-            run.finished_at = timezone.now()
-            run.save(update_fields=["status", "error", "finished_at"])
-            log.warning("sync %s failed after %s pages: %s", kind, run.pages_done, run.error)
+            _failed(handle.run, exc)
             raise
-        run.status = SyncRun.Status.SUCCEEDED
-        run.finished_at = timezone.now()
-        run.page_token = ""
-        run.save(update_fields=["status", "finished_at", "page_token"])
+        _succeeded(handle.run)
     finally:
         if cache.get(_lock_key(kind)) == token:
             cache.delete(_lock_key(kind))
+
+
+def _never_ran(
+    kind: str, full: bool, trigger: str, now: datetime, status: SyncRun.Status, error: str
+) -> None:
+    SyncRun.objects.create(
+        kind=kind,
+        full=full,
+        trigger=trigger,
+        status=status,
+        started_at=now,
+        finished_at=now,
+        error=error,
+    )
+
+
+def _start(kind: str, full: bool, trigger: str, now: datetime, token: str) -> RunHandle:
+    """With the lock held: close runs that died, and open this one (resuming a failed one)."""
+    _close_abandoned(kind, now)
+    since, resumed = _window(kind, full)
+    run = SyncRun.objects.create(
+        kind=kind, full=full, trigger=trigger, started_at=now, since=since, resumed_from=resumed
+    )
+    return RunHandle(run, token, resumed.page_token if resumed else "")
+
+
+def _failed(run: SyncRun, exc: BaseException) -> None:
+    run.status = SyncRun.Status.FAILED
+    run.error = _one_line(exc)
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "error", "finished_at"])
+    log.warning("sync %s failed after %s pages: %s", run.kind, run.pages_done, run.error)
+
+
+def _succeeded(run: SyncRun) -> None:
+    run.status = SyncRun.Status.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.page_token = ""
+    run.save(update_fields=["status", "finished_at", "page_token"])
 
 
 # The kinds that run on their own schedule. Enrollments and the meters of completed

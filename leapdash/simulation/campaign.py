@@ -15,9 +15,8 @@ from django.db import transaction
 from django.test import Client
 
 from connections.due import candidates, due_for
-from connections.hooks import post_due_touches_task
 from connections.models import OutgoingHook
-from connections.tasks import sync_connections_task
+from connections.tasks import post_due_touches_task, sync_connections_task
 from leapdash.accounts.roles import PROGRAM_MANAGERS
 from leapdash.leap.sandbox import models as sandbox
 from leapdash.leap.sandbox import state

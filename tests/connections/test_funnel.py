@@ -15,6 +15,7 @@ from connections.status import Action
 from connections.sync import write_page
 from leapdash.runs.tracking import SyncCounts
 from links.models import Flow, Link
+from tests.meters.test_views import make_meter
 
 from .builders import PGE, SCE, conn, page_of, util
 
@@ -44,6 +45,8 @@ def flows():
         counts=SyncCounts(),
     )
     Connection.objects.filter(ref_id="s5").update(next_action=Action.METERS_ARRIVED)
+    # "meters arrived" is a meter carrying the refId (meters.arrival), whatever the verdict
+    make_meter(1, partner_reference="s5", connection_references=["s5"])
     return {"spring": spring, "fall": fall}
 
 

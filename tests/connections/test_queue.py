@@ -17,8 +17,9 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from connections.due import due_touches
-from connections.hooks import LOCK_KEY, HookUnavailable, post_due_touches_task
+from connections.hooks import LOCK_KEY, HookUnavailable
 from connections.models import OutgoingHook, Touchpoint
+from connections.tasks import post_due_touches_task
 from tests.sandbox.receiver import Receiver
 
 from .builders import conn

@@ -141,3 +141,19 @@ def test_a_link_is_opened_when_leaps_data_first_shows_its_refid():
     _store(conn("NOT_STARTED", last=record.last_interaction_at + timedelta(hours=5)))
     link.refresh_from_db()
     assert link.first_opened_at == record.started_at  # the first sighting stays
+
+
+def test_a_link_made_after_its_connection_synced_is_opened_and_leaves_never_opened(
+    eager, django_capture_on_commit_callbacks
+):
+    from connections.filters import never_opened_links
+    from connections.funnel import per_flow
+
+    record = conn("NOT_STARTED")
+    _store(record)
+    with django_capture_on_commit_callbacks(execute=True):
+        link = _link()
+    link.refresh_from_db()
+    assert link.first_opened_at == record.started_at
+    assert not never_opened_links().exists()
+    assert per_flow(Link.objects.all())[0]["opened"] == 1

@@ -32,15 +32,17 @@ def test_home_counts_connections_by_status_and_next_action(
         counts=SyncCounts(),
     )
     pm_client.get("/")
-    with django_assert_max_num_queries(10):
+    # + the due touches' scan (with its touches) and the standings' GROUP BY
+    with django_assert_max_num_queries(13):
         page = pm_client.get("/").content.decode()
     assert (
-        '<a href="/connections/?status=ERROR"><span class="badge badge-bad">Error</span>'
-        '<span class="count">2</span>' in page
+        '<a href="/connections/?status=ERROR" data-home-count="status-ERROR">'
+        '<span class="badge badge-bad">Error</span><span class="count">2 <small>customers</small>'
+        in page
     )
     assert "?status=WEIRD" in page  # unknown values are shown raw, never hidden
     assert '/connections/?next_action=TAILORED_MESSAGE"' in page
-    assert "4 in all" in page
+    assert "4 customers in all" in page
     assert "No good connections sync in the last 2 h" in page  # no sync has run
 
 

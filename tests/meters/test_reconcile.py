@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import connection as db
 from django.db import transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from leapdash.leap.sandbox.state import advance_clock, sandbox_now
 from links.models import Link
@@ -250,3 +252,31 @@ def test_overlapping_passes_run_one_after_the_other_and_leave_one_set(world):
     assert ReconciliationResult.objects.count() == sum(
         n for category, n in runs[1].counts.items() if category != Category.MATCHED
     )
+
+
+@pytest.mark.parametrize(
+    ("sent_hours_ago", "category"),
+    [
+        (None, Category.WAITING),  # built, never sent: nothing to re-engage yet
+        (1, Category.WAITING),  # sent within the overdue margin: the customer has time
+        (OVERDUE.total_seconds() / 3600 + 1, Category.REENGAGE),  # sent longer ago
+    ],
+)
+def test_a_record_whose_link_is_unsent_or_recent_waits_instead_of_reengage(
+    sent_hours_ago, category
+):
+    now = timezone.now()
+    sent = None if sent_hours_ago is None else now - timedelta(hours=sent_hours_ago)
+    Link.objects.create(org_name="demo", ref_id="new-1", url="https://x", sent_at=sent)
+    _record("new-1")
+    reconcile(now=now, overdue_after=OVERDUE)
+    assert _members(category) == {"new-1"}
+    result = ReconciliationResult.objects.get(partner_reference="new-1")
+    if category == Category.WAITING:
+        assert result.reason.startswith("The link is not sent yet, or was sent under")
+
+
+def test_a_record_without_a_link_of_ours_is_still_reengage():
+    _record("csv-only-1")
+    reconcile(now=timezone.now(), overdue_after=OVERDUE)
+    assert _members(Category.REENGAGE) == {"csv-only-1"}

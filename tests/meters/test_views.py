@@ -127,7 +127,7 @@ def test_the_reconciliation_page_shows_tabs_with_counts_and_exports(pm_client):
     PartnerRecord.objects.create(reference="ref-1")
     reconcile(now=timezone.now(), overdue_after=timedelta(hours=24))
     page = pm_client.get(reverse("meters:reconciliation")).content.decode()
-    assert 'Matched by connection only <span class="badge">1</span>' in page
+    assert 'Matched by connection only <span class="badge" data-unit="meter">1 meter</span>' in page
     assert f'value="{Meter.objects.get().pk}:ref-1"' in page
     export = pm_client.get(reverse("meters:reconciliation_export"), {"category": "by_connection"})
     body = b"".join(export.streaming_content).decode()
@@ -253,7 +253,7 @@ def test_matched_meters_are_listed_live_with_the_runs_count(pm_client, django_as
     # session, user, roles, latest run, page of meters, their partner records (no COUNT)
     with django_assert_num_queries(6):
         page = pm_client.get(url).content.decode()
-    assert 'Matched <span class="badge">2</span>' in page
+    assert 'Matched <span class="badge" data-unit="meter">2 meters</span>' in page
     assert page.count("data-reference=") == 2
     assert "Record 1" in page
     assert "Record 2" in page

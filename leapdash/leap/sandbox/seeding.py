@@ -1,19 +1,23 @@
 """Bulk seeding: many connections and meters, deterministic under a seed.
 
 The scenario mix follows SCENARIOS' seed_weight (mostly completed, a tail of every error).
-Rows are built in chunks and written with bulk_create, so memory stays bounded.
+Rows are built in chunks and written with one COPY each (bulk_create off PostgreSQL), so
+memory stays bounded.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import connection as db
 from django.db import models, transaction
-from psycopg.types.json import Jsonb
+
+from leapdash import pgcopy
 
 from .documents import (
     connection_document,
@@ -83,133 +87,144 @@ def seed(
     made = SeedResult(0, 0)
     for start in range(0, connections, CHUNK):
         with transaction.atomic():
-            made.meters += _chunk(rng, scenarios, counts, start, prefix, seed, now, flow)
+            made.meters += _chunk(rng, scenarios, counts, start, _Batch(prefix, seed, now, flow))
         made.connections += len(scenarios[start : start + CHUNK])
     return made
 
 
-def _insert(model: type[models.Model], rows: list) -> None:
-    """bulk_create, or on PostgreSQL a COPY: several times faster for a million rows."""
+def _insert(model: type[models.Model], rows: list[Any]) -> None:
+    """bulk_create, or on PostgreSQL one COPY (several times faster for a million rows); the
+    rows get their primary keys either way."""
     if db.vendor != "postgresql":
-        model.objects.bulk_create(rows, batch_size=500)  # type: ignore[attr-defined]
+        model._default_manager.bulk_create(rows, batch_size=500)
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(db.ops.quote_name(f.column) for f in fields)
-    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
-    table = db.ops.quote_name(model._meta.db_table)
-    with db.cursor() as cursor, cursor.connection.cursor() as raw:
-        with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(
-                    [
-                        Jsonb(v) if f.attname in json_fields and v is not None else v
-                        for f in fields
-                        for v in (getattr(row, f.attname),)
-                    ]
-                )
+    names = [column.attname for column in pgcopy.columns(model)]
+    keys = pgcopy.insert_new(model, [{n: getattr(row, n) for n in names} for row in rows])
+    for row, pk in zip(rows, keys, strict=True):
+        row.pk = pk
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What one chunk's rows share."""
+
+    prefix: str
+    seed: int
+    now: datetime
+    flow: Flow | None
 
 
 def _chunk(
-    rng: random.Random,
-    scenarios: list[Scenario],
-    counts: list[int],
-    start: int,
-    prefix: str,
-    seed: int,
-    now: datetime,
-    flow: Flow | None,
+    rng: random.Random, scenarios: list[Scenario], counts: list[int], start: int, batch: _Batch
 ) -> int:
     rows: list[Connection] = []
     plans: list[tuple[Scenario, str, int]] = []
     for i in range(start, min(start + CHUNK, len(scenarios))):
-        scenario = scenarios[i]
-        region = flow.region if flow else ("NYISO" if rng.random() < 0.2 else "CAISO")
-        if scenario.only_utility:
-            region = "CAISO"
-        utilities = REGION_UTILITIES[region]
-        utility = scenario.only_utility or rng.choice(utilities)
-        other = next(u for u in utilities if u != utility)
-        started = now - timedelta(seconds=rng.uniform(3600, 30 * 86400))
-        last = min(started + timedelta(seconds=rng.uniform(60, 7200)), now)
-        items = []
-        if scenario.other_utility or scenario.second_required:
-            items.append(
-                utility_item(
-                    other, required=True, status="NOT_CONNECTED", error_code=None, at=last, rng=rng
-                )
-            )
-        items.append(
-            utility_item(
-                utility,
-                required=not scenario.other_utility,
-                status=scenario.utility_status,
-                error_code=scenario.error_code,
-                at=last,
-                rng=rng,
-            )
-        )
-        commercial_caiso = scenario.classification == "COMMERCIAL" and region == "CAISO"
-        pra = scenario.pra_status or ("SIGNED" if commercial_caiso else "NOT_REQUIRED")
-        dr = "SIGNED" if flow and flow.dr_agreement else "NOT_REQUIRED"
-        status = connection_status(items, pra, dr)
-        ref_id = f"{prefix}-{seed}-{i:07d}"
-        cid = connection_id(region, ref_id, rng)
-        rows.append(
-            Connection(
-                connection_id=cid,
-                ref_id=ref_id,
-                flow=flow,
-                region=region,
-                customer_type=scenario.classification,
-                scenario=scenario.name,
-                status=status,
-                utilities=items,
-                pra_status=pra,
-                dr_status=dr,
-                started_at=started,
-                last_interaction_at=last,
-                changed_at=last,
-                document=connection_document(
-                    cid=cid,
-                    region=region,
-                    ref_id=ref_id,
-                    started_at=started,
-                    last_interaction_at=last,
-                    status=status,
-                    utilities=items,
-                    pra=pra,
-                    dr=dr,
-                ),
-            )
-        )
-        plans.append((scenario, utility, counts[i]))
+        row, utility = _connection(rng, scenarios[i], i, batch)
+        rows.append(row)
+        plans.append((scenarios[i], utility, counts[i]))
     _insert(Connection, rows)
-    if db.vendor == "postgresql":  # COPY returns no keys
-        pks = dict(
-            Connection.objects.filter(ref_id__in=[r.ref_id for r in rows]).values_list(
-                "ref_id", "pk"
-            )
-        )
-        for row in rows:
-            row.pk = pks[row.ref_id]
-    meters: list[Meter] = []
-    delay = meter_delay()
-    for row, (scenario, utility, count) in zip(rows, plans, strict=True):
-        created = row.last_interaction_at + delay
-        for index in range(count):
-            document, enrollment = meter_documents(
-                meter_id=_uuid(rng),
-                ref_id=row.ref_id,
-                region=row.region,
-                utility_id=utility,
-                scenario=scenario,
-                classification=row.customer_type,
-                created_at=created,
-                index=index,
-            )
-            meters.append(meter_row(document, enrollment, row, created))
+    meters = [
+        meter
+        for row, (scenario, utility, count) in zip(rows, plans, strict=True)
+        for meter in _meters(rng, row, scenario, utility, count)
+    ]
     _insert(Meter, meters)
     return len(meters)
+
+
+def _connection(
+    rng: random.Random, scenario: Scenario, i: int, batch: _Batch
+) -> tuple[Connection, str]:
+    """The i-th seeded connection, as its scenario plays out; and the utility it tried."""
+    flow = batch.flow
+    region = flow.region if flow else ("NYISO" if rng.random() < 0.2 else "CAISO")
+    if scenario.only_utility:
+        region = "CAISO"
+    utilities = REGION_UTILITIES[region]
+    utility = scenario.only_utility or rng.choice(utilities)
+    started = batch.now - timedelta(seconds=rng.uniform(3600, 30 * 86400))
+    last = min(started + timedelta(seconds=rng.uniform(60, 7200)), batch.now)
+    items = _utility_items(rng, scenario, utility, utilities, last)
+    commercial_caiso = scenario.classification == "COMMERCIAL" and region == "CAISO"
+    pra = scenario.pra_status or ("SIGNED" if commercial_caiso else "NOT_REQUIRED")
+    dr = "SIGNED" if flow and flow.dr_agreement else "NOT_REQUIRED"
+    status = connection_status(items, pra, dr)
+    ref_id = f"{batch.prefix}-{batch.seed}-{i:07d}"
+    cid = connection_id(region, ref_id, rng)
+    times = {"started_at": started, "last_interaction_at": last}
+    document = connection_document(
+        cid=cid,
+        region=region,
+        ref_id=ref_id,
+        status=status,
+        utilities=items,
+        pra=pra,
+        dr=dr,
+        **times,
+    )
+    row = Connection(
+        connection_id=cid,
+        ref_id=ref_id,
+        flow=flow,
+        region=region,
+        customer_type=scenario.classification,
+        scenario=scenario.name,
+        status=status,
+        utilities=items,
+        pra_status=pra,
+        dr_status=dr,
+        changed_at=last,
+        document=document,
+        **times,
+    )
+    return row, utility
+
+
+def _utility_items(
+    rng: random.Random, scenario: Scenario, utility: str, utilities: Sequence[str], at: datetime
+) -> list[dict[str, Any]]:
+    """The connection's utilities: the one tried, after a required one left unconnected when
+    the scenario has the customer connect another utility or miss a second required one."""
+    items = []
+    if scenario.other_utility or scenario.second_required:
+        other = next(u for u in utilities if u != utility)
+        items.append(
+            utility_item(
+                other, required=True, status="NOT_CONNECTED", error_code=None, at=at, rng=rng
+            )
+        )
+    items.append(
+        utility_item(
+            utility,
+            required=not scenario.other_utility,
+            status=scenario.utility_status,
+            error_code=scenario.error_code,
+            at=at,
+            rng=rng,
+        )
+    )
+    return items
+
+
+def _meters(
+    rng: random.Random, row: Connection, scenario: Scenario, utility: str, count: int
+) -> list[Meter]:
+    created = row.last_interaction_at + meter_delay()
+    meters = []
+    for index in range(count):
+        document, enrollment = meter_documents(
+            meter_id=_uuid(rng),
+            ref_id=row.ref_id,
+            region=row.region,
+            utility_id=utility,
+            scenario=scenario,
+            classification=row.customer_type,
+            created_at=created,
+            index=index,
+        )
+        meters.append(meter_row(document, enrollment, row, created))
+    return meters
 
 
 def reset() -> None:
@@ -226,6 +241,6 @@ def reset() -> None:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {tables}")
     else:
-        for model in models_:
-            model._default_manager.all()._raw_delete(model._default_manager.db)
+        for model in models_:  # the demo's few rows
+            model._default_manager.all().delete()
     reset_clock()

@@ -6,10 +6,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import requests
-from django.conf import settings
 from django.core.management import BaseCommand, CommandError, call_command
 
+from leapdash.leap.client import LeapClient
+from leapdash.leap.errors import LeapServerError
 from meters.partners import derive_from_links
 
 
@@ -20,18 +20,19 @@ class Command(BaseCommand):
         parser.add_argument("--wait", type=float, default=60.0, help="Seconds to wait for it.")
 
     def handle(self, *args: Any, wait: float, **options: Any) -> None:
-        url = settings.LEAP_API_BASE_URL.rstrip("/") + "/v1.1/connections?page-size=1"
+        client = LeapClient.from_settings(timeout=2, max_retries=0)  # this loop is the retry
         deadline = time.monotonic() + wait
-        while True:
-            try:
-                requests.get(
-                    url, timeout=2, headers={"Authorization": f"Bearer {settings.LEAP_API_KEY}"}
-                )
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise CommandError(f"The demo server did not answer at {url}.") from None
-                time.sleep(0.5)
+        with client:
+            while True:
+                try:
+                    client.ping()
+                    break
+                except LeapServerError:
+                    if time.monotonic() > deadline:
+                        raise CommandError(
+                            f"The demo server did not answer at {client.base_url}."
+                        ) from None
+                    time.sleep(0.5)
         call_command("sync_connections", stdout=self.stdout)
         # The partner's records come from the links "sent" to the demo customers, so that the
         # meters sync's reconciliation has both sides to match.
