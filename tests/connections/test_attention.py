@@ -203,3 +203,11 @@ def test_ops_deleting_a_wrong_alias_in_the_admin_detaches_the_connection(
     c.refresh_from_db()
     assert c.link is None
     assert 'data-ref-id="pm-bulk-0O2"' in pm_client.get(URL).content.decode()
+
+
+def test_the_table_and_the_detail_page_point_an_unmatched_refid_to_needs_attention(pm_client):
+    c, _ = _typo_case()
+    table = pm_client.get("/connections/").content.decode()
+    assert 'href="/connections/attention/" class="badge badge-warn" data-no-link>' in table
+    detail = pm_client.get(f"/connections/{c.pk}/").content.decode()
+    assert "This refId matches none of your links." in detail
