@@ -15,10 +15,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from leapdash.leap.utilities import REGION_UTILITIES
+
 from . import webhooks
 from .documents import connection_document, connection_id, connection_status, meter_documents
 from .models import Connection, Flow, Meter, SandboxState
-from .scenarios import REGION_UTILITIES, UTILITIES, Scenario
+from .scenarios import UTILITIES, Scenario
 
 
 def sandbox_now() -> datetime:
