@@ -15,7 +15,7 @@ from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySe
 from django.utils import timezone
 
 from leapdash.leap.records.connections import UTILITY_IDS
-from links.builder import UTILITY_LABELS
+from leapdash.leap.utilities import UTILITY_LABELS
 from links.filters import LinkFilter, campaign_choices
 from links.models import Flow, Link, Region
 

@@ -13,24 +13,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
-REGION_UTILITIES: dict[str, tuple[str, ...]] = {
-    "CAISO": ("pge", "sce", "sdge"),
-    "NYISO": ("cecony-utilityapi", "oru-utilityapi", "psegli-utilityapi"),
-}
-UTILITY_LABELS: dict[str, str] = {
-    "pge": "Pacific Gas & Electric (PG&E)",
-    "sce": "Southern California Edison (SCE)",
-    "sdge": "San Diego Gas & Electric (SDG&E)",
-    "cecony-utilityapi": "Consolidated Edison (ConEd)",
-    "oru-utilityapi": "Orange and Rockland Utilities (O&RU)",
-    "psegli-utilityapi": "PSEG Long Island (PSEG-LI)",
-}
-# ShareMyData exists only for the California utilities.
-DIRECT_UTILITIES: tuple[str, ...] = ("pge", "sce", "sdge")
+from leapdash.leap.records import (
+    PARTNER_REFERENCE_FORBIDDEN,
+    PARTNER_REFERENCE_MIN,
+    REF_ID_MAX,
+)
+from leapdash.leap.utilities import DIRECT_UTILITIES, REGION_UTILITIES
 
-REF_ID_MAX = 255  # Leap's refId limit (the partner_reference limit of 256 is looser)
-PARTNER_REFERENCE_MIN = 3
-PARTNER_REFERENCE_FORBIDDEN = frozenset("/\\?[]{}!#$%^&*()<>|")
 URL_MAX = 2000  # links must stay under this many characters (browsers, mail clients, SMS)
 RESERVED_PARAM = "refId"
 NAME_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -276,7 +265,7 @@ def parse_link(url: str) -> ParsedLink:
 
 # --- final-redirect landing -------------------------------------------------------------------
 
-LANDING_REF_ID_MAX = 255
+LANDING_REF_ID_MAX = REF_ID_MAX
 LANDING_PARAM_NAME_MAX = 64
 LANDING_PARAM_VALUE_MAX = 500
 LANDING_PARAMS_MAX = 20

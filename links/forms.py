@@ -9,11 +9,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from leapdash.leap.utilities import DIRECT_UTILITIES, REGION_UTILITIES, UTILITY_LABELS
+
 from . import builder
 from .models import CustomerType, Flow, Link
 
-ALL_UTILITIES = [(u, f"{label} · {u}") for u, label in builder.UTILITY_LABELS.items()]
-DIRECT_CHOICES = [(u, builder.UTILITY_LABELS[u]) for u in builder.DIRECT_UTILITIES]
+ALL_UTILITIES = [(u, f"{label} · {u}") for u, label in UTILITY_LABELS.items()]
+DIRECT_CHOICES = [(u, UTILITY_LABELS[u]) for u in DIRECT_UTILITIES]
 FORWARD_URLS_MAX = 20
 
 
@@ -84,7 +86,7 @@ class FlowForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         region, utilities = cleaned.get("region"), cleaned.get("utilities") or []
-        supported = builder.REGION_UTILITIES.get(region or "", ())
+        supported = REGION_UTILITIES.get(region or "", ())
         wrong = [u for u in utilities if u not in supported]
         if region and wrong:
             self.add_error(

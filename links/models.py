@@ -26,7 +26,7 @@ class Flow(models.Model):
     org_name = models.CharField("Leap org name", max_length=100)
     title = models.SlugField("URL-friendly title", max_length=100)
     region = models.CharField(max_length=5, choices=Region.choices, default=Region.CAISO)
-    # Utility ids (see links.builder.REGION_UTILITIES) the flow offers; empty means all of the
+    # Utility ids (leapdash.leap.utilities) the flow offers; empty means all of the
     # region's. JSON rather than an array column so that the SQLite demo works too.
     utilities = models.JSONField(default=list, blank=True)
     customer_type = models.CharField(

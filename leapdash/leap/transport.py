@@ -108,30 +108,7 @@ class Transport:
     def _request(
         self, method: str, path: str, url: str, body: dict[str, Any] | None, empty_ok: bool
     ) -> Any:
-        try:
-            response = self._session.request(
-                method, url, json=body, timeout=self.timeout, allow_redirects=False
-            )
-            content = response.content
-        except (
-            requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError,
-        ) as exc:
-            raise LeapProtocolError(
-                f"{method} {path}: Leap's answer was cut off or undecodable ({type(exc).__name__})",
-                retries=self.book.retries,
-            ) from exc
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise LeapServerError(
-                f"{method} {path}: no answer from Leap after {self.book.retries} retries "
-                f"({type(exc).__name__})",
-                retries=self.book.retries,
-            ) from exc
-        except requests.RequestException as exc:
-            raise LeapProtocolError(
-                f"{method} {path}: unusable answer ({type(exc).__name__})",
-                retries=self.book.retries,
-            ) from exc
+        response, content = self._send(method, path, url, body)
         status = response.status_code
         if 200 <= status < 300:
             if not content.strip() and empty_ok:
@@ -156,6 +133,35 @@ class Transport:
             base_url=self.base_url,
             retries=self.book.retries,
         )
+
+    def _send(
+        self, method: str, path: str, url: str, body: dict[str, Any] | None
+    ) -> tuple[requests.Response, bytes]:
+        """The request and its whole body; a transport failure becomes a LeapError."""
+        try:
+            response = self._session.request(
+                method, url, json=body, timeout=self.timeout, allow_redirects=False
+            )
+            return response, response.content
+        except (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
+            raise LeapProtocolError(
+                f"{method} {path}: Leap's answer was cut off or undecodable ({type(exc).__name__})",
+                retries=self.book.retries,
+            ) from exc
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise LeapServerError(
+                f"{method} {path}: no answer from Leap after {self.book.retries} retries "
+                f"({type(exc).__name__})",
+                retries=self.book.retries,
+            ) from exc
+        except requests.RequestException as exc:
+            raise LeapProtocolError(
+                f"{method} {path}: unusable answer ({type(exc).__name__})",
+                retries=self.book.retries,
+            ) from exc
 
 
 class _NotJson(Exception):

@@ -20,8 +20,9 @@ from connections.tasks import post_due_touches_task, sync_connections_task
 from leapdash.accounts.roles import PROGRAM_MANAGERS
 from leapdash.leap.sandbox import models as sandbox
 from leapdash.leap.sandbox import state
-from leapdash.leap.sandbox.scenarios import REGION_UTILITIES, SCENARIOS
+from leapdash.leap.sandbox.scenarios import SCENARIOS
 from leapdash.leap.sandbox.webhooks import deliver_due
+from leapdash.leap.utilities import REGION_UTILITIES
 from links.models import Flow, Link
 from meters.tasks import sync_meters_task
 

@@ -7,6 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from leapdash.leap.records import PARTNER_REFERENCE_FORBIDDEN, REF_ID_MAX
+from leapdash.leap.utilities import DIRECT_UTILITIES
 from links import builder
 from links.models import Flow, Link
 
@@ -50,7 +52,7 @@ def test_connect_url_builds_or_raises_link_error(org, title, ref_id, region, uti
 @FUZZ
 @given(
     org=any_text,
-    utility=any_text | st.sampled_from(builder.DIRECT_UTILITIES),
+    utility=any_text | st.sampled_from(DIRECT_UTILITIES),
     ref_id=st.text(max_size=300),
     customer_type=any_text | st.just("residential"),
     redirect=params,
@@ -78,8 +80,8 @@ def test_the_ref_id_validator_gives_reasons_or_accepts_and_never_crashes(ref_id)
     problems = builder.ref_id_problems(ref_id)
     assert all(isinstance(p, str) and p for p in problems)
     if not problems:
-        assert 3 <= len(ref_id) <= builder.REF_ID_MAX
-        assert not set(ref_id) & builder.PARTNER_REFERENCE_FORBIDDEN
+        assert 3 <= len(ref_id) <= REF_ID_MAX
+        assert not set(ref_id) & set(PARTNER_REFERENCE_FORBIDDEN)
         assert all(ord(c) >= 32 and ord(c) != 127 for c in ref_id)
         assert ref_id.isascii()
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from leapdash.leap.records import PARTNER_REFERENCE_FORBIDDEN
 from links.builder import (
-    PARTNER_REFERENCE_FORBIDDEN,
     PROHIBITED_RESOURCES_MESSAGE,
     LinkError,
     clean_landing,

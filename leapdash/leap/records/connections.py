@@ -96,7 +96,8 @@ class ConnectionRecord:
 
 # leapdash's column sizes (connections/models.py): a longer value is a bad record, not a
 # failed page
-CONNECTION_LIMITS = {"id": 400, "ref_id": 255}
+REF_ID_MAX = 255  # Leap's refId limit (the partner_reference limit of 256 is looser)
+CONNECTION_LIMITS = {"id": 400, "ref_id": REF_ID_MAX}
 UTILITY_LIMITS = {"authorization_uuid": 64, "utility_name": 200, "utility_id": 100}
 
 

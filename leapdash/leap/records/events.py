@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 from .base import holds_unstorable
+from .connections import REF_ID_MAX  # longer ones are kept in the body, not routed
 
 EVENT_ID_MAX = 100
 EVENT_TYPE_MAX = 100
-REF_ID_MAX = 255  # longer ones are kept in the body, not routed
 
 
 class EnvelopeError(ValueError):

@@ -11,9 +11,11 @@ import re
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 
+from leapdash.leap.utilities import REGION_UTILITIES
+
 from .api import ApiError, api_view, json_object
 from .models import Flow
-from .scenarios import REGION_UTILITIES, SCENARIOS, find_utility
+from .scenarios import SCENARIOS, find_utility
 from .state import new_referral, sandbox_now, submit_scenario
 
 UAPI_SCENARIOS = sorted(s.name for s in SCENARIOS.values() if s.kind == "utilityapi")

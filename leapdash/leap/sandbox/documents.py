@@ -123,7 +123,6 @@ def meter_documents(
     index: int,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A meter's Meters v2 document and its Enrollments v2 document."""
-    city, state, postal, street = _PLACES.get(region, _PLACES["CAISO"])
     utility = UTILITIES[utility_id]
     number = int(meter_id.hex[:8], 16)
     lse = utility.code
@@ -142,20 +141,9 @@ def meter_documents(
         "tags": [],
         "is_archived": False,
     }
-    customer: dict[str, Any] = {
-        "street_1": f"{number % 9000 + 100} {street}",
-        "postal_code": postal,
-        "city": city,
-        "state_or_province_code": state,
-        "country_code": "US",
-        "end_customer_name": f"Sandbox Customer {number % 100000}",
-        "partner_customer_reference": ref_id,
-    }
-    if classification == "COMMERCIAL":
-        customer["end_customer_company_name"] = f"Sandbox Business {number % 1000}"
     meter = {
         **identifiers,
-        "customer": customer,
+        "customer": _customer(ref_id, region, classification, number),
         "utility": {
             "utility_name": utility.code,
             "load_serving_entity": lse,
@@ -171,6 +159,23 @@ def meter_documents(
         **enrollment_fields(region, classification, scenario, created_at),
     }
     return meter, enrollment
+
+
+def _customer(ref_id: str, region: str, classification: str, number: int) -> dict[str, Any]:
+    """The meter's service address and customer, made up from the meter's number."""
+    city, state, postal, street = _PLACES.get(region, _PLACES["CAISO"])
+    customer: dict[str, Any] = {
+        "street_1": f"{number % 9000 + 100} {street}",
+        "postal_code": postal,
+        "city": city,
+        "state_or_province_code": state,
+        "country_code": "US",
+        "end_customer_name": f"Sandbox Customer {number % 100000}",
+        "partner_customer_reference": ref_id,
+    }
+    if classification == "COMMERCIAL":
+        customer["end_customer_company_name"] = f"Sandbox Business {number % 1000}"
+    return customer
 
 
 def enrollment_fields(

@@ -26,10 +26,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from leapdash.leap.utilities import DIRECT_UTILITIES, REGION_UTILITIES
+
 from .models import Connection, Flow, JourneySession
 from .scenarios import (
-    DIRECT_UTILITIES,
-    REGION_UTILITIES,
     SCENARIO_LIST,
     SCENARIOS,
     UTILITIES,

@@ -36,11 +36,6 @@ UTILITIES: dict[str, Utility] = {
         Utility("demo", "Demo Utility", "", "DEMO", "DEMO"),
     )
 }
-REGION_UTILITIES = {
-    "CAISO": ("pge", "sce", "sdge"),
-    "NYISO": ("cecony-utilityapi", "oru-utilityapi", "psegli-utilityapi"),
-}
-DIRECT_UTILITIES = ("pge", "sce", "sdge")
 
 
 def find_utility(value: str) -> Utility | None:

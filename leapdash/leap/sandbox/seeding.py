@@ -18,6 +18,7 @@ from django.db import connection as db
 from django.db import models, transaction
 
 from leapdash import pgcopy
+from leapdash.leap.utilities import REGION_UTILITIES
 
 from .documents import (
     connection_document,
@@ -27,7 +28,7 @@ from .documents import (
     utility_item,
 )
 from .models import Connection, Flow, Meter
-from .scenarios import REGION_UTILITIES, SCENARIO_LIST, Scenario
+from .scenarios import SCENARIO_LIST, Scenario
 from .state import meter_delay, meter_row, sandbox_now
 
 CHUNK = 2000

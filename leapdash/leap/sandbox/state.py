@@ -15,10 +15,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from leapdash.leap.utilities import REGION_UTILITIES
+
 from . import webhooks
 from .documents import connection_document, connection_id, connection_status, meter_documents
 from .models import Connection, Flow, Meter, SandboxState
-from .scenarios import REGION_UTILITIES, UTILITIES, Scenario
+from .scenarios import UTILITIES, Scenario
 
 
 def sandbox_now() -> datetime:
@@ -195,7 +197,18 @@ def record_attempt(
     connection.last_interaction_at = now
     before = connection.status
     _save(connection, now)
-    utility_code = UTILITIES[utility_id].code
+    _report_attempt(connection, utility_id, scenario, before, now)
+    found_meters = scenario.utility_status == "CONNECTED" or scenario.error_code == "PARTIAL_METERS"
+    if scenario.meters and found_meters:
+        return create_meters(connection, scenario, utility_id, customer_type, now)
+    return []
+
+
+def _report_attempt(
+    connection: Connection, utility_id: str, scenario: Scenario, before: str, now: datetime
+) -> None:
+    """The webhooks Leap sends after a utility login: the authorization's outcome, then the
+    session's progress (a session completes only once)."""
     auth_status = {"CONNECTED": "COMPLETED", "ERROR": "FAILED"}.get(
         scenario.utility_status, "INITIATED"
     )
@@ -205,22 +218,18 @@ def record_attempt(
         "connect_session.authorization_updated",
         {
             "partner_reference": connection.ref_id,
-            "utility_name": utility_code,
+            "utility_name": UTILITIES[utility_id].code,
             "status": auth_status,
         },
         now,
     )
     session_status = "COMPLETED" if connection.status == "COMPLETED" else "UPDATED"
-    if not (before == "COMPLETED" and session_status == "COMPLETED"):  # completes only once
+    if not (before == "COMPLETED" and session_status == "COMPLETED"):
         webhooks.emit(
             "connect_session.updated",
             {"partner_reference": connection.ref_id, "status": session_status},
             now,
         )
-    found_meters = scenario.utility_status == "CONNECTED" or scenario.error_code == "PARTIAL_METERS"
-    if scenario.meters and found_meters:
-        return create_meters(connection, scenario, utility_id, customer_type, now)
-    return []
 
 
 def agreements_answered(
