@@ -13,19 +13,16 @@ from leapdash.leap.records import (
     TRANSMISSION_REGIONS,
 )
 
+from .labels import choices, utility_label
 from .models import Category, Meter, ReconciliationResult
 from .reconcile import matched_meters
-
-
-def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
-    return [(v, v.replace("_", " ").capitalize()) for v in values]
 
 
 def _utilities() -> list[tuple[str, str]]:
     # order_by() drops the model's ordering, which would otherwise widen the DISTINCT to
     # every row
     names = Meter.objects.exclude(utility_name="").order_by("utility_name")
-    return [(n, n) for n in names.values_list("utility_name", flat=True).distinct()]
+    return [(n, utility_label(n)) for n in names.values_list("utility_name", flat=True).distinct()]
 
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -34,13 +31,15 @@ YES_NO = [("yes", "Yes"), ("no", "No")]
 class MeterFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Search", method="search")
     transmission_region = django_filters.ChoiceFilter(
-        label="Region", choices=_choices(TRANSMISSION_REGIONS), empty_label="All regions"
+        label="Region", choices=choices("region", TRANSMISSION_REGIONS), empty_label="All regions"
     )
     customer_classification = django_filters.ChoiceFilter(
-        label="Classification", choices=_choices(CUSTOMER_CLASSIFICATIONS), empty_label="All"
+        label="Classification",
+        choices=choices("classification", CUSTOMER_CLASSIFICATIONS),
+        empty_label="All",
     )
     global_enrollment_status = django_filters.ChoiceFilter(
-        label="Enrollment", choices=_choices(ENROLLMENT_STATUSES), empty_label="All"
+        label="Enrollment", choices=choices("enrollment", ENROLLMENT_STATUSES), empty_label="All"
     )
     actions = django_filters.ChoiceFilter(
         label="Action required", choices=YES_NO, empty_label="Any", method="filter_actions"

@@ -19,3 +19,14 @@ UTILITY_LABELS: dict[str, str] = {
 }
 # ShareMyData exists only for the California utilities.
 DIRECT_UTILITIES: tuple[str, ...] = ("pge", "sce", "sdge")
+# The Meters API names a meter's utility by its own enum (`utility`: PGE, CECONY …, in
+# leap-meters-v2.yml): the Connect ids of the utilities leapdash links to, so every page shows
+# one name per utility.
+METER_UTILITY_CODES: dict[str, str] = {
+    "PGE": "pge",
+    "SCE": "sce",
+    "SDGE": "sdge",
+    "CECONY": "cecony-utilityapi",
+    "ORU": "oru-utilityapi",
+    "PSEGLI": "psegli-utilityapi",
+}
