@@ -34,7 +34,7 @@ class MeterFilter(django_filters.FilterSet):
         label="Region", choices=choices("region", TRANSMISSION_REGIONS), empty_label="All regions"
     )
     customer_classification = django_filters.ChoiceFilter(
-        label="Classification",
+        label="Customer type",
         choices=choices("classification", CUSTOMER_CLASSIFICATIONS),
         empty_label="All",
     )

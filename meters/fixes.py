@@ -4,12 +4,17 @@ The audit row is committed as "sent" before Leap is called, so a crash mid-call 
 a trace; it is then marked applied or refused with Leap's answer. Only meters Leap applied
 change locally. A fix whose reference the meter already holds is reported and not re-sent,
 so re-running the same fix is harmless.
+
+Moving a meter to a refId that another customer's link or connection carries would give that
+customer the meter: such a fix names both customers and is sent only once the user confirmed
+it for that meter (the view refuses the whole request otherwise; apply() skips it as well).
+A refId of one of the meter's own connections is its customer's, so it needs no confirmation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,10 +24,20 @@ from leapdash.leap.client import LeapClient
 from leapdash.leap.errors import LeapClientError, LeapError
 from links.builder import ref_id_problems
 
+from .customers import Customer, customer_of, holders, own_references
 from .models import Meter, ReferenceChange
 from .reconcile import reconcile_some
 
 BULK_CHUNK = 1000  # Leap's limit per bulk PATCH
+STATUS_LABELS = {
+    "ready": "Ready",
+    "confirm": "Needs your confirmation",
+    "unchanged": "Unchanged",
+    "invalid": "Invalid reference",
+    "applied": "Applied",
+    "failed": "Refused by Leap",
+    "unconfirmed": "Not sent",
+}
 
 
 @dataclass
@@ -32,27 +47,51 @@ class Fix:
     meter: Meter
     new: str
     old: str = ""  # the reference before the change
-    status: str = "ready"  # ready | unchanged | invalid | applied | failed
+    # ready | confirm (another customer's refId) | unchanged | invalid | applied | failed |
+    # unconfirmed (a "confirm" fix sent without the confirmation)
+    status: str = "ready"
     message: str = ""
+    current: Customer = field(default_factory=Customer)  # the meter's customer
+    target: Customer | None = None  # the other customer whose refId `new` is ("confirm")
+    target_kind: str = ""  # "link" | "connection": what of theirs carries `new`
 
     @property
-    def ok(self) -> bool:
-        return self.status in ("ready", "applied", "unchanged")
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def sendable(self) -> bool:
+        return self.status in ("ready", "confirm")
 
 
 def preview(pairs: Sequence[tuple[Meter, str]]) -> list[Fix]:
-    """Check each new reference like a refId; nothing is sent or stored."""
+    """Check each new reference like a refId (the partner_reference rules are part of it) and
+    whose it is; nothing is sent or stored."""
+    pairs = [(meter, new.strip()) for meter, new in pairs]
+    known = holders([new for _, new in pairs] + [r for m, _ in pairs for r in own_references(m)])
     fixes = []
     for meter, new in pairs:
-        new = new.strip()
-        fix = Fix(meter, new, old=meter.partner_reference)
+        fix = Fix(meter, new, old=meter.partner_reference, current=customer_of(meter, known))
         problems = ref_id_problems(new)
+        holder = known.get(new)
         if problems:
             fix.status, fix.message = "invalid", " ".join(problems)
         elif new == meter.partner_reference:
             fix.status, fix.message = "unchanged", "The meter already has this reference."
+        elif holder and holder.held and new not in meter.connection_references:
+            fix.status, fix.target = "confirm", holder.customer
+            fix.target_kind = "link" if holder.has_link else "connection"
+            fix.message = (
+                f"{new} is {holder.customer.spoken}'s {fix.target_kind}; this meter is "
+                f"{fix.current.spoken}'s."
+            )
         fixes.append(fix)
     return fixes
+
+
+def unconfirmed(fixes: Sequence[Fix], confirmed: Collection[int]) -> list[Fix]:
+    """The fixes to another customer's refId whose meter (pk) is not in `confirmed`."""
+    return [f for f in fixes if f.status == "confirm" and f.meter.pk not in confirmed]
 
 
 def apply(
@@ -62,11 +101,16 @@ def apply(
     user_id: int | None,
     now: datetime,
     overdue_after: timedelta,
+    confirmed: Collection[int] = (),
 ) -> list[Fix]:
     """Send the valid, changed fixes to Leap (one PATCH for one meter, else the bulk endpoint in
-    chunks of 1,000) and record every attempt."""
+    chunks of 1,000) and record every attempt. A move to another customer's refId is sent only
+    if its meter's pk is in `confirmed`."""
     fixes = preview(pairs)
-    ready = [f for f in fixes if f.status == "ready"]
+    for fix in unconfirmed(fixes, confirmed):
+        fix.status = "unconfirmed"
+        fix.message = f"Not sent: {fix.message} Confirm the move to send it."
+    ready = [f for f in fixes if f.sendable]
     if not ready:
         return fixes
     changes = ReferenceChange.objects.bulk_create(

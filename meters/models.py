@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from connections.choices import ConnectionStatus, label_of
+
 
 class Meter(models.Model):
     """One Leap meter (Meters v2 details) with its enrollment summary denormalised for filters."""
@@ -314,7 +316,9 @@ def wording(result: ReconciliationResult) -> tuple[str, str]:
     facts = {
         "hours": f"{settings.METERS_OVERDUE_HOURS:g}",
         "overdue_fix": OVERDUE_CHECK,
-        "status": result.connection_status or "link never opened",
+        "status": label_of(ConnectionStatus, result.connection_status)
+        if result.connection_status
+        else "link never opened",
         "expected": result.expected_meters,
         "found": result.found_meters,
         "fix": (

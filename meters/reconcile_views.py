@@ -60,9 +60,12 @@ RUN_QUEUED_KEY = "meters:reconciliation-queued"
 RUN_QUEUED_SECONDS = 60
 
 
-def _category(request: HtmxHttpRequest) -> str:
+def _category(request: HtmxHttpRequest, counts: dict[str, int] | None = None) -> str:
+    """The requested tab; without one, the first tab with something in it."""
     value = request.GET.get("category", "")
-    return value if value in Category.values else Category.BY_CONNECTION
+    if value in Category.values:
+        return value
+    return next((c for c in Category.values if (counts or {}).get(c)), Category.BY_CONNECTION)
 
 
 def _results(category: str, run: ReconciliationRun | None) -> QuerySet[ReconciliationResult]:
@@ -78,9 +81,9 @@ def _results(category: str, run: ReconciliationRun | None) -> QuerySet[Reconcili
 @require_GET
 @vary_on_headers("HX-Request")
 def reconciliation(request: HtmxHttpRequest) -> HttpResponse:
-    category = _category(request)
     run = latest_run()
     counts = run.counts if run else {}
+    category = _category(request, counts)
     tabs = [
         (value, label, counts.get(value, 0), unit_of(value)) for value, label in Category.choices
     ]
@@ -101,6 +104,7 @@ def reconciliation(request: HtmxHttpRequest) -> HttpResponse:
         "category_label": Category(category).label,
         "page": page,
         "fixable": category in METER_CATEGORIES,
+        "tab": "reconciliation",
     }
     template = "meters/_results.html" if is_partial(request) else "meters/reconciliation.html"
     return render(request, template, context)
@@ -172,7 +176,7 @@ def partner_list(request: HtmxHttpRequest) -> HttpResponse:
         rows = rows.filter(reference__startswith=search)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     template = "meters/_partners_table.html" if is_partial(request) else "meters/partners.html"
-    return render(request, template, {"page": page, "q": search})
+    return render(request, template, {"page": page, "q": search, "tab": "partners"})
 
 
 @dashboard_view

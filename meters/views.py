@@ -27,6 +27,7 @@ from links.models import Link
 
 from . import fixes
 from .arrival import overdue_after
+from .customers import Customer, customer_of, holders, link_name, own_references
 from .filters import MeterFilter
 from .models import (
     Category,
@@ -72,7 +73,9 @@ def meter_list(request: HtmxHttpRequest) -> HttpResponse:
     finding = ReconciliationResult.objects.filter(meter=OuterRef("pk")).values("category")[:1]
     record = PartnerRecord.objects.filter(reference=OuterRef("partner_reference"))
     rows = rows.annotate(
-        reconciliation_category=Subquery(finding), has_partner_record=Exists(record)
+        reconciliation_category=Subquery(finding),
+        has_partner_record=Exists(record),
+        partner_name=link_name(),
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     labels = dict(Category.choices)
@@ -81,10 +84,12 @@ def meter_list(request: HtmxHttpRequest) -> HttpResponse:
         if category is None and meter.has_partner_record and not meter.is_archived:
             category = Category.MATCHED  # matched meters have no stored finding
         meter.reconciliation_label = labels.get(category or "", "")
+        meter.customer = Customer(meter.partner_name or "", meter.customer_name)
+    context = {"filter": filterset, "page": page, "tab": "meters"}
     if is_partial(request):
-        return render(request, "meters/_table.html", {"filter": filterset, "page": page})
+        return render(request, "meters/_table.html", context)
     as_of = data_as_of(SyncRun.Kind.METERS, reverse("meters:sync_now"))
-    return render(request, "meters/list.html", {"filter": filterset, "page": page, "as_of": as_of})
+    return render(request, "meters/list.html", {**context, "as_of": as_of})
 
 
 @dashboard_view
@@ -114,22 +119,31 @@ def meter_export(request: HtmxHttpRequest) -> HttpResponse:
     return csv_response("meters.csv", EXPORT_HEADER, lines())
 
 
+def _detail_context(meter: Meter) -> dict[str, object]:
+    # the customer's refIds: the partner reference and the connections the meter came from
+    refs = own_references(meter)
+    links = Link.objects.filter(ref_id__in=refs).order_by("ref_id", "pk")
+    results = ReconciliationResult.objects.filter(meter=meter) or as_matched(
+        matched_meters(Meter.objects.filter(pk=meter.pk))
+    )
+    return {
+        "meter": meter,
+        "customer": customer_of(meter, holders(refs)),
+        "connections": Connection.objects.filter(ref_id__in=refs).order_by("ref_id"),
+        "links": links,
+        "enrollment": Enrollment.objects.filter(meter_id=meter.meter_id).first(),
+        "changes": ReferenceChange.objects.filter(meter=meter).select_related("by")[:100],
+        "results": results,
+        "reference": next((r.suggested_reference for r in results if r.suggested_reference), ""),
+        "tab": "meters",
+    }
+
+
 @dashboard_view
 @require_GET
 def meter_detail(request: HtmxHttpRequest, meter_id: str) -> HttpResponse:
     meter = get_object_or_404(Meter, meter_id=meter_id)
-    # the customer's refIds: the partner reference and the connections the meter came from
-    refs = {meter.partner_reference, *meter.connection_references} - {""}
-    context = {
-        "meter": meter,
-        "connections": Connection.objects.filter(ref_id__in=refs).order_by("ref_id"),
-        "links": Link.objects.filter(ref_id__in=refs).order_by("ref_id", "pk"),
-        "enrollment": Enrollment.objects.filter(meter_id=meter.meter_id).first(),
-        "changes": ReferenceChange.objects.filter(meter=meter).select_related("by")[:100],
-        "results": ReconciliationResult.objects.filter(meter=meter)
-        or as_matched(matched_meters(Meter.objects.filter(pk=meter.pk))),
-    }
-    return render(request, "meters/detail.html", context)
+    return render(request, "meters/detail.html", _detail_context(meter))
 
 
 @dashboard_view
@@ -143,7 +157,7 @@ def overdue_list(request: HtmxHttpRequest) -> HttpResponse:
         .order_by("last_interaction_at", "pk")
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "hours": settings.METERS_OVERDUE_HOURS}
+    context = {"page": page, "hours": settings.METERS_OVERDUE_HOURS, "tab": "overdue"}
     template = "meters/_overdue_table.html" if is_partial(request) else "meters/overdue.html"
     return render(request, template, context)
 
@@ -162,20 +176,47 @@ def _posted_pairs(request: HtmxHttpRequest) -> list[tuple[Meter, str]]:
     return [(meters[pk], ref) for pk, ref in wanted.items() if pk in meters]
 
 
+def _confirmed_moves(request: HtmxHttpRequest) -> set[int]:
+    """The meters (pks) the user confirmed moving to another customer's refId."""
+    return {int(v) for v in request.POST.getlist("move") if v.isdigit()}
+
+
+def _form_problem(request: HtmxHttpRequest, previewed: list[fixes.Fix]) -> HttpResponse | None:
+    """The meter page's form again, the error beside the field and the typed value kept, when
+    its one reference cannot be used."""
+    if "reference" not in request.POST or len(previewed) != 1:
+        return None
+    [fix] = previewed
+    if fix.status not in ("invalid", "unchanged"):
+        return None
+    context = _detail_context(fix.meter)
+    context.update(reference=request.POST["reference"], reference_error=fix.message)
+    return render(request, "meters/detail.html", context)
+
+
 @dashboard_view
 @require_POST
 def fix_references(request: HtmxHttpRequest) -> HttpResponse:
-    """Preview the changes; with `confirm`, send them to Leap and show each meter's outcome."""
+    """Preview the changes; with `confirm`, send them to Leap and show each meter's outcome.
+    A move to another customer's refId needs its `move` box ticked, or nothing is sent."""
     pairs = _posted_pairs(request)
     allowed = may(request.user, SEND_FIX_PERMISSION)  # anyone previews; ops send to Leap
-    if request.POST.get("confirm") != "1" or not pairs:
-        previewed = fixes.preview(pairs)
-        sendable = any(f.status == "ready" for f in previewed)
-        return render(
-            request,
-            "meters/fix_preview.html",
-            {"fixes": previewed, "sendable": sendable and allowed, "needs_ops": not allowed},
-        )
+    previewed = fixes.preview(pairs)
+    problem = _form_problem(request, previewed)
+    if problem is not None:
+        return problem
+    confirmed = _confirmed_moves(request)
+    sending = request.POST.get("confirm") == "1" and bool(pairs)
+    refused = fixes.unconfirmed(previewed, confirmed) if sending else []
+    if not sending or refused:
+        context = {
+            "fixes": previewed,
+            "sendable": allowed and any(f.sendable for f in previewed),
+            "needs_ops": not allowed,
+            "confirmed": confirmed,
+            "refused": {f.meter.pk for f in refused},
+        }
+        return render(request, "meters/fix_preview.html", context, status=400 if refused else 200)
     if not allowed:
         raise PermissionDenied("Sending reference fixes to Leap is for ops.")
     with LeapClient.from_settings() as client:
@@ -185,6 +226,7 @@ def fix_references(request: HtmxHttpRequest) -> HttpResponse:
             user_id=request.user.pk,
             now=timezone.now(),
             overdue_after=overdue_after(),
+            confirmed=confirmed,
         )
     return render(request, "meters/fix_result.html", {"fixes": done})
 

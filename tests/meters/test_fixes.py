@@ -32,13 +32,14 @@ def meters(leap, customer):
     return {m.partner_reference: m for m in Meter.objects.all()}
 
 
-def _apply(leap, pairs, user=None):
+def _apply(leap, pairs, user=None, confirmed=()):
     return fixes.apply(
         client=leap,
         pairs=pairs,
         user_id=user.pk if user else None,
         now=sandbox_now(),
         overdue_after=OVERDUE,
+        confirmed=confirmed,
     )
 
 
@@ -51,7 +52,9 @@ def test_a_bulk_fix_to_a_reference_other_meters_hold_applies_to_all(leap, meters
     user = UserFactory(username="fixer")
     pairs = [(meters[f"fix-{n}-typo"], f"fix-{n}") for n in range(3)]
     pairs.append((meters["fix-3-typo"], "taken-1"))  # another meter holds it at Leap: shared
-    outcome = {f.meter.meter_id: (f.status, f.message) for f in _apply(leap, pairs, user)}
+    moved = [meters["fix-3-typo"].pk]  # taken-1 is another customer's: the user confirmed it
+    done = _apply(leap, pairs, user, confirmed=moved)
+    outcome = {f.meter.meter_id: (f.status, f.message) for f in done}
 
     assert set(outcome.values()) == {("applied", "Leap applied the new reference.")}
     for n in range(3):
@@ -68,7 +71,9 @@ def test_a_bulk_fix_to_a_reference_other_meters_hold_applies_to_all(leap, meters
 
 
 def test_a_single_fix_reports_leaps_404_per_meter(leap, meters):
-    [shared] = _apply(leap, [(meters["fix-0-typo"], "taken-1")])
+    [shared] = _apply(
+        leap, [(meters["fix-0-typo"], "taken-1")], confirmed=[meters["fix-0-typo"].pk]
+    )
     assert shared.status == "applied"
     gone = meters["fix-1-typo"]
     sandbox.Meter.objects.filter(meter_id=gone.meter_id).delete()
