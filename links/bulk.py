@@ -34,6 +34,8 @@ YES_NO = {
     **dict.fromkeys(("1", "yes", "true", "y"), True),
     **dict.fromkeys(("0", "no", "false", "n", ""), False),
 }
+# A row without an email is kept: the link can still go out by hand, by SMS or on paper.
+NO_EMAIL_WARNING = "No email: no automated e-mail touch possible (the link is still created)."
 ALIASES = {"refid": "ref_id", "customer_name": "name", "customer_email": "email"}
 LOOKUP_CHUNK = 1000
 UTILITY_SPLIT = re.compile(r"[,;|\s]+")
@@ -256,6 +258,8 @@ def _check_row(
                 requested_utilities=requested,
                 redirect_params=params,
                 offered_utilities=flow.utilities,
+                customer_type=customer_type,
+                flow_customer_type=flow.customer_type,
             )
         else:
             requested = []
@@ -285,6 +289,7 @@ def _check_row(
         "params": params,
         "url": url,
         "do_not_contact": bool(do_not_contact),
+        "warning": "" if email else NO_EMAIL_WARNING,
     }
 
 
@@ -314,8 +319,9 @@ def _mark_existing(parsed: Parsed, org_name: str) -> None:
                 kept.append(row)
                 continue
             email, name, url = stored[row["ref_id"]]
-            if _same_customer(email, name, row["email"], row["name"]):
-                kept.append({**row, "existing": True, "url": url})
+            if builder.same_customer(email, name, row["email"], row["name"]):
+                # nothing is created for it, so there is nothing to warn about
+                kept.append({**row, "existing": True, "url": url, "warning": ""})
             else:
                 parsed.error(
                     row["line"],
@@ -324,12 +330,6 @@ def _mark_existing(parsed: Parsed, org_name: str) -> None:
                     f"({name or email or 'no name'}).",
                 )
     parsed.rows = kept
-
-
-def _same_customer(email: str, name: str, new_email: str, new_name: str) -> bool:
-    if email or new_email:
-        return email.casefold() == new_email.casefold()
-    return name.strip().casefold() == new_name.strip().casefold()
 
 
 def import_batch(batch_id: int) -> int:
