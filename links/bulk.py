@@ -246,31 +246,7 @@ def _check_row(
     if not parsed.param_columns:
         params = {}
     try:
-        if kind == Link.Kind.CONNECT:
-            assert flow is not None
-            requested = [u for u in UTILITY_SPLIT.split(utility_cell) if u]
-            url = builder.connect_url(
-                settings.LEAP_CONNECT_BASE_URL,
-                flow.org_name,
-                flow.title,
-                ref_id,
-                region=flow.region,
-                requested_utilities=requested,
-                redirect_params=params,
-                offered_utilities=flow.utilities,
-                customer_type=customer_type,
-                flow_customer_type=flow.customer_type,
-            )
-        else:
-            requested = []
-            url = builder.direct_url(
-                settings.LEAP_DIRECT_BASE_URL,
-                org_name,
-                utility_cell,
-                ref_id,
-                customer_type=customer_type,
-                redirect_params=params,
-            )
+        url, requested = _row_url(kind, flow, org_name, ref_id, utility_cell, customer_type, params)
     except builder.LinkError as err:
         for problem in err.problems:
             parsed.error(line, _column_of(problem.field), problem.message)
@@ -291,6 +267,43 @@ def _check_row(
         "do_not_contact": bool(do_not_contact),
         "warning": "" if email else NO_EMAIL_WARNING,
     }
+
+
+def _row_url(
+    kind: str,
+    flow: Flow | None,
+    org_name: str,
+    ref_id: str,
+    utility_cell: str,
+    customer_type: str,
+    params: dict[str, str],
+) -> tuple[str, list[str]]:
+    """The row's link and requested utilities, built by the same rules as the single form."""
+    if kind != Link.Kind.CONNECT:
+        url = builder.direct_url(
+            settings.LEAP_DIRECT_BASE_URL,
+            org_name,
+            utility_cell,
+            ref_id,
+            customer_type=customer_type,
+            redirect_params=params,
+        )
+        return url, []
+    assert flow is not None
+    requested = [u for u in UTILITY_SPLIT.split(utility_cell) if u]
+    url = builder.connect_url(
+        settings.LEAP_CONNECT_BASE_URL,
+        flow.org_name,
+        flow.title,
+        ref_id,
+        region=flow.region,
+        requested_utilities=requested,
+        redirect_params=params,
+        offered_utilities=flow.utilities,
+        customer_type=customer_type,
+        flow_customer_type=flow.customer_type,
+    )
+    return url, requested
 
 
 def _column_of(problem_field: str) -> str:
