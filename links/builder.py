@@ -150,39 +150,20 @@ def connect_url(
     requested_utilities: Iterable[str] = (),
     redirect_params: RedirectParams = None,
     offered_utilities: Sequence[str] = (),
+    customer_type: str = "",
+    flow_customer_type: str = "",
 ) -> str:
     """A Leap Connect link for one customer of the flow <org>/<title> in `region`.
 
     `offered_utilities` are the flow's utilities (empty: all of the region's); a requested
     utility must be one of them, or the customer would be asked for one the flow cannot show.
+    The customer's type must be the flow's (either left empty: not checked).
     """
     problems = name_problems("org", org) + name_problems("title", title)
     problems += [Problem("ref_id", m) for m in ref_id_problems(ref_id)]
-    supported = REGION_UTILITIES.get(region)
+    problems += customer_type_problems(customer_type, flow_customer_type, title)
     requested = list(dict.fromkeys(u.strip() for u in requested_utilities if u.strip()))
-    if supported is None:
-        problems.append(Problem("region", f"Leap Connect does not serve the region {region!r}."))
-    else:
-        wrong = [u for u in requested if u not in supported]
-        if wrong:
-            problems.append(
-                Problem(
-                    "requested_utilities",
-                    f"{', '.join(wrong)} is not a {region} utility Leap Connect supports "
-                    f"(choose from {', '.join(supported)}).",
-                )
-            )
-        offered = flow_utilities(region, offered_utilities)
-        not_offered = [u for u in requested if u in supported and u not in offered]
-        if not_offered:
-            problems.append(
-                Problem(
-                    "requested_utilities",
-                    f"The flow does not offer {', '.join(not_offered)} (it offers "
-                    f"{', '.join(offered) or 'no utility of its region'}): request only the "
-                    "flow's utilities, or ask Leap to add the utility to the flow.",
-                )
-            )
+    problems += requested_utility_problems(region, requested, offered_utilities)
     params = _params_or_problem(redirect_params, problems)
     if problems:
         raise LinkError(problems)
@@ -195,6 +176,56 @@ def connect_url(
         query.append("additional_redirect_params=" + encode_redirect_params(params))
     path = f"{_segment(org)}/{_segment(title)}/"
     return _checked_length(f"{base_url.rstrip('/')}/{path}?{'&'.join(query)}")
+
+
+def requested_utility_problems(
+    region: str, requested: Sequence[str], offered_utilities: Sequence[str]
+) -> list[Problem]:
+    """Each requested utility must be one Leap Connect serves in the region and the flow offers."""
+    supported = REGION_UTILITIES.get(region)
+    if supported is None:
+        return [Problem("region", f"Leap Connect does not serve the region {region!r}.")]
+    problems = []
+    wrong = [u for u in requested if u not in supported]
+    if wrong:
+        problems.append(
+            Problem(
+                "requested_utilities",
+                f"{', '.join(wrong)} is not a {region} utility Leap Connect supports "
+                f"(choose from {', '.join(supported)}).",
+            )
+        )
+    offered = flow_utilities(region, offered_utilities)
+    not_offered = [u for u in requested if u in supported and u not in offered]
+    if not_offered:
+        problems.append(
+            Problem(
+                "requested_utilities",
+                f"The flow does not offer {', '.join(not_offered)} (it offers "
+                f"{', '.join(offered) or 'no utility of its region'}): request only the "
+                "flow's utilities, or ask Leap to add the utility to the flow.",
+            )
+        )
+    return problems
+
+
+def customer_type_problems(
+    customer_type: str, flow_customer_type: str, title: str
+) -> list[Problem]:
+    """A Connect flow serves one customer type (Leap sets it per flow): the customer's must match.
+
+    Leap's flow asks the questions of its own customer type (for a California commercial
+    customer, the Prohibited Resources Attestation), so the other type would get the wrong ones.
+    """
+    if not customer_type or not flow_customer_type or customer_type == flow_customer_type:
+        return []
+    return [
+        Problem(
+            "customer_type",
+            f"The flow {title} is for {flow_customer_type} customers and this customer is "
+            f"{customer_type}: choose a {customer_type} flow, or correct the customer type.",
+        )
+    ]
 
 
 def flow_utilities(region: str, utilities: Sequence[str]) -> tuple[str, ...]:
@@ -236,6 +267,14 @@ def direct_url(
         query += "&additional_redirect_params=" + encode_redirect_params(params)
     path = f"{_segment(org)}/{_segment(utility_id)}/getting-started"
     return _checked_length(f"{base_url.rstrip('/')}/{path}?{query}")
+
+
+def same_customer(email: str, name: str, new_email: str, new_name: str) -> bool:
+    """Whether a refId's holder (email, name) is the customer now given: by email if either has
+    one, else by name. Another customer must get their own refId (Leap: DUPLICATE_REF_ID)."""
+    if email or new_email:
+        return email.casefold() == new_email.casefold()
+    return name.strip().casefold() == new_name.strip().casefold()
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,8 @@ YES_NO = {
     **dict.fromkeys(("1", "yes", "true", "y"), True),
     **dict.fromkeys(("0", "no", "false", "n", ""), False),
 }
+# A row without an email is kept: the link can still go out by hand, by SMS or on paper.
+NO_EMAIL_WARNING = "No email: no automated e-mail touch possible (the link is still created)."
 ALIASES = {"refid": "ref_id", "customer_name": "name", "customer_email": "email"}
 LOOKUP_CHUNK = 1000
 UTILITY_SPLIT = re.compile(r"[,;|\s]+")
@@ -244,29 +246,7 @@ def _check_row(
     if not parsed.param_columns:
         params = {}
     try:
-        if kind == Link.Kind.CONNECT:
-            assert flow is not None
-            requested = [u for u in UTILITY_SPLIT.split(utility_cell) if u]
-            url = builder.connect_url(
-                settings.LEAP_CONNECT_BASE_URL,
-                flow.org_name,
-                flow.title,
-                ref_id,
-                region=flow.region,
-                requested_utilities=requested,
-                redirect_params=params,
-                offered_utilities=flow.utilities,
-            )
-        else:
-            requested = []
-            url = builder.direct_url(
-                settings.LEAP_DIRECT_BASE_URL,
-                org_name,
-                utility_cell,
-                ref_id,
-                customer_type=customer_type,
-                redirect_params=params,
-            )
+        url, requested = _row_url(kind, flow, org_name, ref_id, utility_cell, customer_type, params)
     except builder.LinkError as err:
         for problem in err.problems:
             parsed.error(line, _column_of(problem.field), problem.message)
@@ -285,7 +265,45 @@ def _check_row(
         "params": params,
         "url": url,
         "do_not_contact": bool(do_not_contact),
+        "warning": "" if email else NO_EMAIL_WARNING,
     }
+
+
+def _row_url(
+    kind: str,
+    flow: Flow | None,
+    org_name: str,
+    ref_id: str,
+    utility_cell: str,
+    customer_type: str,
+    params: dict[str, str],
+) -> tuple[str, list[str]]:
+    """The row's link and requested utilities, built by the same rules as the single form."""
+    if kind != Link.Kind.CONNECT:
+        url = builder.direct_url(
+            settings.LEAP_DIRECT_BASE_URL,
+            org_name,
+            utility_cell,
+            ref_id,
+            customer_type=customer_type,
+            redirect_params=params,
+        )
+        return url, []
+    assert flow is not None
+    requested = [u for u in UTILITY_SPLIT.split(utility_cell) if u]
+    url = builder.connect_url(
+        settings.LEAP_CONNECT_BASE_URL,
+        flow.org_name,
+        flow.title,
+        ref_id,
+        region=flow.region,
+        requested_utilities=requested,
+        redirect_params=params,
+        offered_utilities=flow.utilities,
+        customer_type=customer_type,
+        flow_customer_type=flow.customer_type,
+    )
+    return url, requested
 
 
 def _column_of(problem_field: str) -> str:
@@ -314,8 +332,9 @@ def _mark_existing(parsed: Parsed, org_name: str) -> None:
                 kept.append(row)
                 continue
             email, name, url = stored[row["ref_id"]]
-            if _same_customer(email, name, row["email"], row["name"]):
-                kept.append({**row, "existing": True, "url": url})
+            if builder.same_customer(email, name, row["email"], row["name"]):
+                # nothing is created for it, so there is nothing to warn about
+                kept.append({**row, "existing": True, "url": url, "warning": ""})
             else:
                 parsed.error(
                     row["line"],
@@ -324,12 +343,6 @@ def _mark_existing(parsed: Parsed, org_name: str) -> None:
                     f"({name or email or 'no name'}).",
                 )
     parsed.rows = kept
-
-
-def _same_customer(email: str, name: str, new_email: str, new_name: str) -> bool:
-    if email or new_email:
-        return email.casefold() == new_email.casefold()
-    return name.strip().casefold() == new_name.strip().casefold()
 
 
 def import_batch(batch_id: int) -> int:

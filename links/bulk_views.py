@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
+from dataclasses import dataclass
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -79,21 +83,45 @@ def _parse_into_batch(request: HttpRequest, form: BulkUploadForm) -> LinkBatch |
     )
 
 
+@dataclass(frozen=True)
+class Pending:
+    """What confirming would change: new links, opt-outs of customers imported before."""
+
+    new: int
+    existing: int
+    opt_outs: int
+    warnings: int
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.new or self.opt_outs)
+
+
+def pending(batch: LinkBatch) -> Pending:
+    existing = [r for r in batch.rows if r.get("existing")]
+    return Pending(
+        new=len(batch.rows) - len(existing),
+        existing=len(existing),
+        opt_outs=sum(1 for r in existing if r.get("do_not_contact")),
+        warnings=len(_warned(batch)),
+    )
+
+
+def _warned(batch: LinkBatch) -> list[dict[str, Any]]:
+    """New rows kept with a warning (a row imported before is not created again)."""
+    return [r for r in batch.rows if r.get("warning") and not r.get("existing")]
+
+
 @dashboard_view
 @require_GET
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(LinkBatch.objects.select_related("flow"), pk=pk)
-    existing = sum(1 for r in batch.rows if r.get("existing"))
     context = {
         "batch": batch,
-        "new_count": len(batch.rows) - existing,
-        "existing_count": existing,
-        # customers imported before whom this file marks as opted out (applied on Create)
-        "existing_opt_outs": sum(
-            1 for r in batch.rows if r.get("existing") and r.get("do_not_contact")
-        ),
+        "pending": pending(batch),
         "errors": batch.errors[:ERRORS_SHOWN],
         "more_errors": max(batch.error_count - ERRORS_SHOWN, 0),
+        "warnings": _warned(batch)[:ERRORS_SHOWN],
         "sample": batch.rows[:10],
     }
     return render(request, "links/batch.html", context)
@@ -107,6 +135,9 @@ def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("Only the person who uploaded this file, or ops, may import it.")
     if batch.status != LinkBatch.Status.PREVIEW:
         messages.info(request, "This upload was already handled; nothing was imported again.")
+        return redirect("links:batch", pk=batch.pk)
+    if not pending(batch).anything:
+        messages.error(request, "Nothing to create: every valid row was imported before.")
         return redirect("links:batch", pk=batch.pk)
     try:
         created = bulk.import_batch(batch.pk)
@@ -136,31 +167,38 @@ def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("links:upload")
 
 
+RESULT_HEADER = ["line", "status", "ref_id", "name", "email", "url", "column", "message"]
+
+
 @dashboard_view
 @require_GET
 def batch_result(request: HttpRequest, pk: int) -> HttpResponse:
-    """One row per valid line of the upload with its link URL (new or already existing)."""
+    """The whole upload in one file, by line: each row's status (created, warning, existing,
+    error; "to create" before confirmation), its URL, and what is wrong or worth knowing."""
     batch = get_object_or_404(LinkBatch, pk=pk)
     imported = batch.status == LinkBatch.Status.IMPORTED
-    status_new = "created" if imported else "new (not imported yet)"
-    rows = (
-        [
-            r["line"],
-            r["ref_id"],
-            r["name"],
-            r["email"],
-            "already existed" if r.get("existing") else status_new,
-            r["url"],
-        ]
-        for r in batch.rows
-    )
-    header = ["line", "ref_id", "name", "email", "status", "url"]
-    return csv_response(f"links-batch-{batch.pk}.csv", header, rows)
+    rows = (_result_row(r, imported) for r in batch.rows)
+    errors = ([e["line"], "error", "", "", "", "", e["column"], e["message"]] for e in batch.errors)
+    lines = heapq.merge(rows, errors, key=lambda cells: int(cells[0]))
+    return csv_response(f"links-batch-{batch.pk}.csv", RESULT_HEADER, lines)
 
 
-@dashboard_view
-@require_GET
-def batch_errors(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(LinkBatch, pk=pk)
-    rows = ([e["line"], e["column"], e["message"]] for e in batch.errors)
-    return csv_response(f"links-batch-{batch.pk}-errors.csv", ["line", "column", "reason"], rows)
+def _result_row(row: dict[str, Any], imported: bool) -> list[object]:
+    if row.get("existing"):
+        status = "existing"
+    elif row.get("warning"):
+        status = "warning"
+    else:
+        status = "created" if imported else "to create"
+    column = "email" if status == "warning" else ""
+    message = row.get("warning", "") if status == "warning" else ""
+    return [
+        row["line"],
+        status,
+        row["ref_id"],
+        row["name"],
+        row["email"],
+        row["url"],
+        column,
+        message,
+    ]

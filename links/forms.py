@@ -100,19 +100,33 @@ class FlowForm(forms.ModelForm):
         return cleaned
 
 
+class FlowChoiceField(forms.ModelChoiceField):
+    """The flows by name and customer type, starting with a prompt rather than a dash line."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            queryset=Flow.objects.all(), required=False, empty_label="Choose a flow", **kwargs
+        )
+
+    def label_from_instance(self, obj: Flow) -> str:
+        return f"{obj} · {obj.get_customer_type_display()}"
+
+
 class LinkForm(forms.Form):
-    """One customer's link. Validation runs the builder, then the per-organization refId rule."""
+    """One customer's link. Validation runs the builder, then the per-organization refId rule.
+
+    The page shows only the fields of the chosen kind (CSS on the checked radio, so no script
+    is needed and switching loses nothing typed); the other kind's fields are ignored here.
+    """
 
     kind = forms.ChoiceField(
         choices=Link.Kind.choices, initial=Link.Kind.CONNECT, widget=forms.RadioSelect
     )
-    flow = forms.ModelChoiceField(
-        queryset=Flow.objects.all(), required=False, help_text="Leap Connect links only."
-    )
+    flow = FlowChoiceField(help_text="The Leap Connect flow Leap set up for this customer type.")
     utility = forms.ChoiceField(
-        choices=[("", "—")] + DIRECT_CHOICES,
+        choices=[("", "Choose a utility")] + DIRECT_CHOICES,
         required=False,
-        help_text="Direct-to-Utility links only.",
+        help_text="Direct-to-Utility links exist for California's three large utilities.",
     )
     customer_type = forms.ChoiceField(
         choices=CustomerType.choices, initial=CustomerType.RESIDENTIAL
@@ -152,7 +166,9 @@ class LinkForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.url = ""
-        self.existing: Link | None = None
+        self.existing: Link | None = None  # the same customer's link, to re-send
+        self.conflict: Link | None = None  # the link already holding the refId
+        self.offer_resend = False  # the conflict is this customer's own link
         self.offer_connect = False
 
     def clean(self) -> dict[str, Any]:
@@ -175,6 +191,8 @@ class LinkForm(forms.Form):
                     requested_utilities=cleaned["requested_utilities"],
                     redirect_params=cleaned["redirect_params"],
                     offered_utilities=flow.utilities,
+                    customer_type=cleaned["customer_type"],
+                    flow_customer_type=flow.customer_type,
                 )
             else:
                 cleaned["org_name"] = settings.LEAP_ORG_NAME
@@ -187,18 +205,18 @@ class LinkForm(forms.Form):
                     redirect_params=cleaned["redirect_params"],
                 )
         except builder.LinkError as err:
-            self._add_problems(err)
+            self._add_problems(err, kind)
             return cleaned
         cleaned["redirect_params"] = builder.parse_redirect_params(cleaned["redirect_params"])
         self._check_ref_id_is_this_customers(cleaned)
         return cleaned
 
-    def _add_problems(self, err: builder.LinkError) -> None:
+    def _add_problems(self, err: builder.LinkError, kind: str) -> None:
         for problem in err.problems:
             # org/region/url problems concern the whole link, not one input
             field = problem.field if problem.field in self.fields else None
             self.add_error(field, problem.message)
-            if problem.field == "customer_type":
+            if problem.field == "customer_type" and kind == Link.Kind.DIRECT:
                 self.offer_connect = True
 
     def _check_ref_id_is_this_customers(self, cleaned: dict[str, Any]) -> None:
@@ -208,9 +226,14 @@ class LinkForm(forms.Form):
         ).first()
         if existing is None:
             return
-        same_customer = _same_customer(
-            existing, cleaned["customer_email"], cleaned["customer_name"]
+        self.conflict = existing
+        same_customer = builder.same_customer(
+            existing.customer_email,
+            existing.customer_name,
+            cleaned["customer_email"],
+            cleaned["customer_name"],
         )
+        self.offer_resend = same_customer
         if not same_customer:
             self.add_error(
                 "ref_id",
@@ -222,25 +245,17 @@ class LinkForm(forms.Form):
             self.add_error(
                 "ref_id",
                 f"This customer already has a link with refId {existing.ref_id} "
-                f"(created {existing.created_at:%Y-%m-%d}). Tick “re-send” to send it again.",
+                f"(created {existing.created_at:%Y-%m-%d}): re-send it, or choose another refId.",
             )
         else:
             self.existing = existing
-
-
-def _same_customer(link: Link, email: str, name: str) -> bool:
-    if link.customer_email or email:
-        return link.customer_email.casefold() == email.casefold()
-    return link.customer_name.strip().casefold() == name.strip().casefold()
 
 
 class BulkUploadForm(forms.Form):
     kind = forms.ChoiceField(
         choices=Link.Kind.choices, initial=Link.Kind.CONNECT, widget=forms.RadioSelect
     )
-    flow = forms.ModelChoiceField(
-        queryset=Flow.objects.all(), required=False, help_text="Leap Connect links only."
-    )
+    flow = FlowChoiceField(help_text="Each row's customer type must be the flow's.")
     file = forms.FileField(
         label="CSV file",
         allow_empty_file=True,  # links.bulk explains what an empty file should contain

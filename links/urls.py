@@ -20,7 +20,6 @@ urlpatterns = [
     path("import/<int:pk>/confirm/", bulk_views.batch_confirm, name="batch_confirm"),
     path("import/<int:pk>/discard/", bulk_views.batch_discard, name="batch_discard"),
     path("import/<int:pk>/links.csv", bulk_views.batch_result, name="batch_result"),
-    path("import/<int:pk>/errors.csv", bulk_views.batch_errors, name="batch_errors"),
     # Public: Leap's final redirect lands here (see tests/test_access.py PUBLIC).
     path("done/", views.landing, name="done"),
 ]

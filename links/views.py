@@ -30,7 +30,7 @@ from . import builder
 from .csvs import csv_response
 from .filters import LinkFilter
 from .forms import FlowForm, LinkForm
-from .models import Flow, LandingVisit, Link
+from .models import CustomerType, Flow, LandingVisit, Link
 
 PAGE_SIZE = 50
 METERS_SHOWN = 50  # a link's page lists this many of its meters, newest first
@@ -76,7 +76,9 @@ def _qr_data_uri(url: str) -> str:
 @dashboard_view
 @require_http_methods(["GET", "POST"])
 def link_new(request: HttpRequest) -> HttpResponse:
-    initial = {k: v for k, v in request.GET.items() if k in LinkForm.base_fields}
+    initial: dict[str, object] = {k: v for k, v in request.GET.items() if k in LinkForm.base_fields}
+    if "requested_utilities" in request.GET:
+        initial["requested_utilities"] = request.GET.getlist("requested_utilities")
     form = LinkForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         link = _save_link(request, form)
@@ -96,14 +98,35 @@ def link_preview(request: HttpRequest) -> HttpResponse:
 
 def _preview_context(form: LinkForm) -> dict[str, object]:
     if form.offer_connect:
-        # a commercial customer cannot use Direct: offer the same customer as a Connect link
-        keep = ("ref_id", "customer_name", "customer_email", "customer_external_id")
-        query = {k: form.data.get(k, "") for k in keep}
-        query.update(kind=Link.Kind.CONNECT, customer_type="commercial")
-        return {"url": "", "qr": "", "connect_offer": f"{reverse('links:new')}?{urlencode(query)}"}
+        return {"url": "", "qr": "", "connect_offer": _connect_offer(form)}
     if not form.is_bound or not form.url or form.errors:
         return {"url": "", "qr": ""}
     return {"url": form.url, "qr": _qr_data_uri(form.url)}
+
+
+def _connect_offer(form: LinkForm) -> str:
+    """The same customer as a Leap Connect link: a commercial customer cannot use Direct.
+
+    The chosen utility becomes the requested one; the flow is filled in when exactly one
+    commercial flow offers it (otherwise the person chooses, and the builder checks the flow).
+    """
+    keep = ("ref_id", "customer_name", "customer_email", "customer_external_id")
+    query: dict[str, str] = {k: form.data.get(k, "") for k in keep}
+    query.update(kind=Link.Kind.CONNECT, customer_type=CustomerType.COMMERCIAL)
+    utility = form.data.get("utility", "")
+    if utility:
+        query["requested_utilities"] = utility
+        flows = [
+            flow
+            for flow in Flow.objects.filter(customer_type=CustomerType.COMMERCIAL)
+            if utility in builder.flow_utilities(flow.region, flow.utilities)
+        ]
+        if len(flows) == 1:
+            query["flow"] = str(flows[0].pk)
+    for key in ("redirect_params", "do_not_contact"):
+        if form.data.get(key):
+            query[key] = form.data[key]
+    return f"{reverse('links:new')}?{urlencode(query)}"
 
 
 def _save_link(request: HttpRequest, form: LinkForm) -> Link:

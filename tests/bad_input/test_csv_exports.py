@@ -35,7 +35,6 @@ def export_urls(ids: dict) -> dict[str, list[str]]:
     return {
         "links:export": ["/links/export.csv"],
         "links:batch_result": [f"/links/import/{batch}/links.csv"],
-        "links:batch_errors": [f"/links/import/{batch}/errors.csv"],
         "connections:export": ["/connections/export.csv", "/connections/export.csv?view=unopened"],
         "connections:queue_csv": ["/connections/queue/export.csv"],
         "connections:funnel_csv": ["/connections/funnel.csv"],

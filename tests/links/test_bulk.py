@@ -158,28 +158,65 @@ def test_a_ref_id_of_another_customer_in_the_database_is_a_row_error(pm_client, 
     assert batch.rows == []
 
 
-def test_the_result_csv_has_a_url_per_row_with_formulas_neutralised(pm_client, flow, make_link):
+def test_the_result_csv_has_a_status_and_url_or_reason_per_line_with_formulas_neutralised(
+    pm_client, flow, make_link
+):
     make_link(flow, ref_id="cust-old", customer_email="old@example.com", url="http://x/old")
     content = (
         HEADER + "cust-new,New,new@example.com,,\n=cmd,+Sum,eq@example.com,,\n"
-        "a/b,Bad,bad@example.com,,\ncust-old,Old,old@example.com,,\n"
+        "a/b,Bad,bad@example.com,,\ncust-old,Old,old@example.com,,\ncust-nomail,Nomail,,,\n"
     ).encode()
     batch = _batch_from(_upload(pm_client, content, flow=flow))
     pm_client.post(reverse("links:batch_confirm", args=[batch.pk]))
     response = pm_client.get(reverse("links:batch_result", args=[batch.pk]))
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert [(r["line"], r["ref_id"], r["name"], r["status"]) for r in rows] == [
-        ("2", "cust-new", "New", "created"),
-        ("3", "'=cmd", "'+Sum", "created"),  # '=' is a valid refId character, encoded in URLs
-        ("5", "cust-old", "Old", "already existed"),
+    assert list(rows[0]) == [
+        "line",
+        "status",
+        "ref_id",
+        "name",
+        "email",
+        "url",
+        "column",
+        "message",
+    ]
+    assert [(r["line"], r["status"], r["ref_id"], r["name"], r["column"]) for r in rows] == [
+        ("2", "created", "cust-new", "New", ""),
+        ("3", "created", "'=cmd", "'+Sum", ""),  # '=' is a valid refId character, encoded in URLs
+        ("4", "error", "", "", "ref_id"),
+        ("5", "existing", "cust-old", "Old", ""),
+        ("6", "warning", "cust-nomail", "Nomail", "email"),
     ]
     assert rows[0]["url"] == Link.objects.get(ref_id="cust-new").url
     assert rows[1]["url"].endswith("refId=%3Dcmd")
-    assert rows[2]["url"] == "http://x/old"
-    errors = pm_client.get(reverse("links:batch_errors", args=[batch.pk]))
-    text = b"".join(errors.streaming_content).decode()
-    assert text.splitlines()[0] == "line,column,reason"
-    assert text.splitlines()[1].startswith('4,ref_id,"The refId contains /,')
+    assert rows[2]["message"].startswith("The refId contains /,")
+    assert rows[3]["url"] == "http://x/old"
+    assert rows[4]["url"] == Link.objects.get(ref_id="cust-nomail").url
+    assert rows[4]["message"] == (
+        "No email: no automated e-mail touch possible (the link is still created)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("imported", "expected"), [(False, ["to create", "warning"]), (True, ["created", "warning"])]
+)
+def test_before_confirmation_the_result_csv_says_to_create(pm_client, flow, imported, expected):
+    content = (HEADER + "cust-1,A,a@example.com,,\ncust-2,B,,,\n").encode()
+    batch = _batch_from(_upload(pm_client, content, flow=flow))
+    if imported:
+        pm_client.post(reverse("links:batch_confirm", args=[batch.pk]))
+    response = pm_client.get(reverse("links:batch_result", args=[batch.pk]))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [r["status"] for r in rows] == expected
+
+
+def test_there_is_no_separate_errors_file(pm_client, flow):
+    batch = _batch_from(
+        _upload(pm_client, (HEADER + "a/b,A,a@example.com,,\n").encode(), flow=flow)
+    )
+    page = pm_client.get(reverse("links:batch", args=[batch.pk])).content.decode()
+    assert page.count(" download>") == 1
+    assert pm_client.get(f"/links/import/{batch.pk}/errors.csv").status_code == 404
 
 
 def test_extra_columns_become_redirect_params_only_when_ticked(pm_client, flow):
@@ -452,7 +489,9 @@ def test_an_opt_out_in_the_file_reaches_a_customer_imported_before(pm_client, fl
     batch = _batch_from(_upload(pm_client, content, flow=flow))
     page = pm_client.get(reverse("links:batch", args=[batch.pk])).content.decode()
     assert "1 customer imported before is marked <strong>do not contact</strong>" in page
-    assert '<button type="submit" >Create 0 links</button>' in page  # enabled for the opt-out
+    # nothing new to create, yet confirming applies the opt-out: the button says so
+    assert '<button type="submit">Mark 1 customer do not contact</button>' in page
+    assert "Create 0 links" not in page
     pm_client.post(reverse("links:batch_confirm", args=[batch.pk]))
     old.refresh_from_db()
     kept.refresh_from_db()

@@ -211,7 +211,7 @@ def test_resending_the_same_customers_link_needs_confirmation(pm_client, flow, m
     )
     refused = pm_client.post(NEW, _connect_data(flow))
     assert "This customer already has a link with refId cust-0001" in refused.content.decode()
-    assert "Tick “re-send” to send it again." in refused.content.decode()
+    assert "re-send it, or choose another refId." in refused.content.decode()
     assert pm_client.post(NEW, _connect_data(flow, resend="on")).status_code == 302
     old.refresh_from_db()
     assert Link.objects.count() == 1

@@ -29,7 +29,6 @@ PK_OF = {
     "links:batch_confirm": "batch",
     "links:batch_discard": "batch",
     "links:batch_result": "batch",
-    "links:batch_errors": "batch",
     "meters:partner_import": "partner_import",
     "meters:partner_import_confirm": "partner_import",
     "runs:progress": "run",
