@@ -27,13 +27,13 @@ from leapdash.accounts.roles import (
 from leapdash.htmx import HtmxHttpRequest, is_partial
 from links.csvs import csv_response
 
+from .findings import wording
 from .models import (
     Category,
     PartnerImport,
     PartnerRecord,
     ReconciliationResult,
     ReconciliationRun,
-    wording,
 )
 from .partners import (
     FileProblem,
