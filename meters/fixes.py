@@ -29,6 +29,7 @@ from .models import Meter, ReferenceChange
 from .reconcile import reconcile_some
 
 BULK_CHUNK = 1000  # Leap's limit per bulk PATCH
+Answers = dict[str, tuple[bool, str, dict[str, Any]]]  # meter_id -> (applied, title, response)
 STATUS_LABELS = {
     "ready": "Ready",
     "confirm": "Needs your confirmation",
@@ -113,37 +114,13 @@ def apply(
     ready = [f for f in fixes if f.sendable]
     if not ready:
         return fixes
-    changes = ReferenceChange.objects.bulk_create(
-        ReferenceChange(
-            meter=f.meter,
-            old_reference=f.old,
-            new_reference=f.new,
-            by_id=user_id,
-            requested_at=now,
-        )
-        for f in ready
-    )
-    answers: dict[str, tuple[bool, str, dict[str, Any]]] = {}
-    if len(ready) == 1:
-        answers.update(_send_one(client, ready[0]))
-    else:
-        for i in range(0, len(ready), BULK_CHUNK):
-            answers.update(_send_chunk(client, ready[i : i + BULK_CHUNK]))
-    applied: list[Meter] = []
-    for fix, change in zip(ready, changes, strict=True):
-        done, title, response = answers.get(
-            fix.meter.meter_id, (False, "NO_ANSWER", {"error": "Leap did not mention this meter."})
-        )
-        change.status = ReferenceChange.Status.APPLIED if done else ReferenceChange.Status.FAILED
-        change.leap_title = title[:200]
-        change.leap_response = response
-        change.finished_at = now
-        if done:
-            fix.status, fix.message = "applied", "Leap applied the new reference."
-            fix.meter.partner_reference = fix.new
-            applied.append(fix.meter)
-        else:
-            fix.status, fix.message = "failed", _explain(title, response)
+    changes = _audit_rows(ready, user_id, now)
+    answers = _send(client, ready)
+    applied = [
+        fix.meter
+        for fix, change in zip(ready, changes, strict=True)
+        if _settle(fix, change, answers, now)
+    ]
     with transaction.atomic():
         ReferenceChange.objects.bulk_update(
             changes, ["status", "leap_title", "leap_response", "finished_at"], batch_size=1000
@@ -158,7 +135,44 @@ def apply(
     return fixes
 
 
-def _send_one(client: LeapClient, fix: Fix) -> dict[str, tuple[bool, str, dict[str, Any]]]:
+def _audit_rows(ready: Sequence[Fix], user_id: int | None, now: datetime) -> list[ReferenceChange]:
+    """One "sent" audit row per fix, committed before Leap is called."""
+    return ReferenceChange.objects.bulk_create(
+        ReferenceChange(
+            meter=f.meter, old_reference=f.old, new_reference=f.new, by_id=user_id, requested_at=now
+        )
+        for f in ready
+    )
+
+
+def _send(client: LeapClient, ready: Sequence[Fix]) -> Answers:
+    """Leap's answer per meter: one PATCH for one meter, else the bulk endpoint in chunks."""
+    if len(ready) == 1:
+        return _send_one(client, ready[0])
+    answers: Answers = {}
+    for i in range(0, len(ready), BULK_CHUNK):
+        answers.update(_send_chunk(client, ready[i : i + BULK_CHUNK]))
+    return answers
+
+
+def _settle(fix: Fix, change: ReferenceChange, answers: Answers, now: datetime) -> bool:
+    """Record Leap's answer on the fix and its audit row; True when Leap applied it."""
+    done, title, response = answers.get(
+        fix.meter.meter_id, (False, "NO_ANSWER", {"error": "Leap did not mention this meter."})
+    )
+    change.status = ReferenceChange.Status.APPLIED if done else ReferenceChange.Status.FAILED
+    change.leap_title = title[:200]
+    change.leap_response = response
+    change.finished_at = now
+    if done:
+        fix.status, fix.message = "applied", "Leap applied the new reference."
+        fix.meter.partner_reference = fix.new
+    else:
+        fix.status, fix.message = "failed", _explain(title, response)
+    return done
+
+
+def _send_one(client: LeapClient, fix: Fix) -> Answers:
     meter_id = fix.meter.meter_id
     try:
         answer = client.update_partner_reference(meter_id, fix.new)
@@ -170,18 +184,14 @@ def _send_one(client: LeapClient, fix: Fix) -> dict[str, tuple[bool, str, dict[s
     return {meter_id: (True, "", answer)}
 
 
-def _send_chunk(
-    client: LeapClient, chunk: Sequence[Fix]
-) -> dict[str, tuple[bool, str, dict[str, Any]]]:
+def _send_chunk(client: LeapClient, chunk: Sequence[Fix]) -> Answers:
     try:
         result = client.bulk_update_partner_references([(f.meter.meter_id, f.new) for f in chunk])
     except LeapError as exc:  # the whole chunk failed: nothing of it changed at Leap
         return {
             f.meter.meter_id: (False, type(exc).__name__, {"error": str(exc)[:500]}) for f in chunk
         }
-    answers: dict[str, tuple[bool, str, dict[str, Any]]] = {
-        meter_id: (True, "", {"updated": True}) for meter_id in result.updated
-    }
+    answers: Answers = {meter_id: (True, "", {"updated": True}) for meter_id in result.updated}
     for error in result.errors:
         answers[error.meter_id] = (False, error.title, {"title": error.title})
     return answers

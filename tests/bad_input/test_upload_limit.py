@@ -71,6 +71,6 @@ def test_a_body_longer_than_it_said_is_stopped_at_the_limit():
 def test_the_default_limit_leaves_room_for_the_largest_import():
     from django.conf import settings
 
-    from meters.reconcile_views import MAX_UPLOAD_BYTES
+    from meters.views.partners import MAX_UPLOAD_BYTES
 
     assert MAX_UPLOAD_BYTES < settings.UPLOAD_MAX_BYTES <= MAX_UPLOAD_BYTES + 2 * 1024 * 1024

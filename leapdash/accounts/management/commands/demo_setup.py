@@ -7,7 +7,7 @@ Safe to run again: the user is updated, and flows, links and the sandbox seed on
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -62,6 +62,32 @@ def seed_partner_side(user: Any) -> int:
     from leapdash.leap.sandbox.management.commands.sandbox import UNMATCHED_DEMO_REF_ID
     from leapdash.leap.sandbox.models import Connection as SandboxConnection
 
+    flows = _demo_flows()
+    # every seeded customer has their link but one, whose refId was mistyped ("Needs attention")
+    seeded = SandboxConnection.objects.filter(ref_id__startswith="demo-").exclude(
+        ref_id=UNMATCHED_DEMO_REF_ID
+    )
+    # each link was created and sent a little before its customer opened it
+    opened = dict(seeded.values_list("ref_id", "started_at"))
+    now = timezone.now()
+    refs = sorted([*opened, *(f"demo-new-{n:03d}" for n in range(1, NEVER_OPENED + 1))])
+    existing = set(Link.objects.filter(org_name=DEMO_ORG).values_list("ref_id", flat=True))
+    rng = random.Random(7)
+    links, sent = [], {}
+    for ref_id in refs:
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        if ref_id in existing:
+            continue
+        sent[ref_id] = opened.get(ref_id, now) - timedelta(hours=rng.uniform(1, 48))
+        links.append(_demo_link(flows[_flow_title(ref_id)], ref_id, name, sent[ref_id], user))
+    Link.objects.bulk_create(links, batch_size=500, ignore_conflicts=True)
+    for link in Link.objects.filter(org_name=DEMO_ORG, ref_id__in=list(sent)):
+        # created_at is set on insert: move it back to when the link was made and sent
+        Link.objects.filter(pk=link.pk).update(created_at=sent[link.ref_id])
+    return len(links)
+
+
+def _demo_flows() -> dict[str, Flow]:
     flows = {}
     for title, region, customer_type, utilities, campaign in DEMO_FLOWS:
         flows[title], _ = Flow.objects.get_or_create(
@@ -75,49 +101,25 @@ def seed_partner_side(user: Any) -> int:
                 "thank_you_url": f"http://127.0.0.1:8000/links/done/?flow={title}",
             },
         )
-    # every seeded customer has their link but one, whose refId was mistyped ("Needs attention")
-    seeded = SandboxConnection.objects.filter(ref_id__startswith="demo-").exclude(
-        ref_id=UNMATCHED_DEMO_REF_ID
+    return flows
+
+
+def _demo_link(flow: Flow, ref_id: str, name: str, sent_at: datetime, user: Any) -> Link:
+    return Link(
+        flow=flow,
+        kind=Link.Kind.CONNECT,
+        org_name=DEMO_ORG,
+        ref_id=ref_id,
+        customer_name=name,
+        customer_email=f"{name.lower().replace(' ', '.')}@example.com",
+        customer_type=flow.customer_type,
+        requested_utilities=flow.utilities if flow.customer_type == "commercial" else [],
+        url=connect_url(
+            settings.LEAP_CONNECT_BASE_URL, DEMO_ORG, flow.title, ref_id, region=flow.region
+        ),
+        created_by=user,
+        sent_at=sent_at,
     )
-    # each link was created and sent a little before its customer opened it
-    opened = dict(seeded.values_list("ref_id", "started_at"))
-    now = timezone.now()
-    refs = sorted([*opened, *(f"demo-new-{n:03d}" for n in range(1, NEVER_OPENED + 1))])
-    existing = set(Link.objects.filter(org_name=DEMO_ORG).values_list("ref_id", flat=True))
-    rng = random.Random(7)
-    links, sent = [], {}
-    for ref_id in refs:
-        flow = flows[_flow_title(ref_id)]
-        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
-        if ref_id in existing:
-            continue
-        sent[ref_id] = opened.get(ref_id, now) - timedelta(hours=rng.uniform(1, 48))
-        links.append(
-            Link(
-                flow=flow,
-                kind=Link.Kind.CONNECT,
-                org_name=DEMO_ORG,
-                ref_id=ref_id,
-                customer_name=name,
-                customer_email=f"{name.lower().replace(' ', '.')}@example.com",
-                customer_type=flow.customer_type,
-                requested_utilities=flow.utilities if flow.customer_type == "commercial" else [],
-                url=connect_url(
-                    settings.LEAP_CONNECT_BASE_URL,
-                    DEMO_ORG,
-                    flow.title,
-                    ref_id,
-                    region=flow.region,
-                ),
-                created_by=user,
-                sent_at=sent[ref_id],
-            )
-        )
-    Link.objects.bulk_create(links, batch_size=500, ignore_conflicts=True)
-    for link in Link.objects.filter(org_name=DEMO_ORG, ref_id__in=list(sent)):
-        # created_at is set on insert: move it back to when the link was made and sent
-        Link.objects.filter(pk=link.pk).update(created_at=sent[link.ref_id])
-    return len(links)
 
 
 def _flow_title(ref_id: str) -> str:

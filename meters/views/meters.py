@@ -1,35 +1,31 @@
-"""Meter pages: the meters table, a meter's detail, the overdue list, and reference fixes."""
+"""Meter pages: the meters table and its export, a meter's detail, the overdue list, and the
+ops-only "sync now"."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from connections.models import Connection
 from connections.status import Action
-from leapdash.accounts.roles import SEND_FIX_PERMISSION, dashboard_view, may, ops_view
+from leapdash.accounts.roles import dashboard_view, ops_view
 from leapdash.htmx import HtmxHttpRequest, is_partial
-from leapdash.leap.client import LeapClient
 from leapdash.runs.freshness import data_as_of, refresh_response
 from leapdash.runs.models import SyncRun
 from links.csvs import csv_response
 from links.models import Link
 
-from . import fixes
-from .arrival import overdue_after
-from .customers import Customer, customer_of, holders, link_name, own_references
-from .filters import MeterFilter
-from .models import (
+from ..customers import Customer, customer_of, holders, link_name, own_references
+from ..filters import MeterFilter
+from ..models import (
     Category,
     Enrollment,
     Meter,
@@ -37,8 +33,8 @@ from .models import (
     ReconciliationResult,
     ReferenceChange,
 )
-from .reconcile import as_matched, matched_meters
-from .tasks import sync_meters_task
+from ..reconcile import as_matched, matched_meters
+from ..tasks import sync_meters_task
 
 PAGE_SIZE = 50
 EXPORT_HEADER = [
@@ -119,7 +115,7 @@ def meter_export(request: HtmxHttpRequest) -> HttpResponse:
     return csv_response("meters.csv", EXPORT_HEADER, lines())
 
 
-def _detail_context(meter: Meter) -> dict[str, object]:
+def detail_context(meter: Meter) -> dict[str, object]:
     # the customer's refIds: the partner reference and the connections the meter came from
     refs = own_references(meter)
     links = Link.objects.filter(ref_id__in=refs).order_by("ref_id", "pk")
@@ -143,7 +139,7 @@ def _detail_context(meter: Meter) -> dict[str, object]:
 @require_GET
 def meter_detail(request: HtmxHttpRequest, meter_id: str) -> HttpResponse:
     meter = get_object_or_404(Meter, meter_id=meter_id)
-    return render(request, "meters/detail.html", _detail_context(meter))
+    return render(request, "meters/detail.html", detail_context(meter))
 
 
 @dashboard_view
@@ -160,75 +156,6 @@ def overdue_list(request: HtmxHttpRequest) -> HttpResponse:
     context = {"page": page, "hours": settings.METERS_OVERDUE_HOURS, "tab": "overdue"}
     template = "meters/_overdue_table.html" if is_partial(request) else "meters/overdue.html"
     return render(request, template, context)
-
-
-def _posted_pairs(request: HtmxHttpRequest) -> list[tuple[Meter, str]]:
-    """`fix` values "<meter pk>:<reference>" (checkboxes), or `meter` + `reference` (a form)."""
-    wanted: dict[int, str] = {}
-    for value in request.POST.getlist("fix"):
-        pk, _, reference = value.partition(":")
-        if pk.isdigit():
-            wanted[int(pk)] = reference
-    meter_pk = request.POST.get("meter", "")
-    if meter_pk.isdigit():
-        wanted[int(meter_pk)] = request.POST.get("reference", "")
-    meters = Meter.objects.defer("raw").in_bulk(list(wanted))
-    return [(meters[pk], ref) for pk, ref in wanted.items() if pk in meters]
-
-
-def _confirmed_moves(request: HtmxHttpRequest) -> set[int]:
-    """The meters (pks) the user confirmed moving to another customer's refId."""
-    return {int(v) for v in request.POST.getlist("move") if v.isdigit()}
-
-
-def _form_problem(request: HtmxHttpRequest, previewed: list[fixes.Fix]) -> HttpResponse | None:
-    """The meter page's form again, the error beside the field and the typed value kept, when
-    its one reference cannot be used."""
-    if "reference" not in request.POST or len(previewed) != 1:
-        return None
-    [fix] = previewed
-    if fix.status not in ("invalid", "unchanged"):
-        return None
-    context = _detail_context(fix.meter)
-    context.update(reference=request.POST["reference"], reference_error=fix.message)
-    return render(request, "meters/detail.html", context)
-
-
-@dashboard_view
-@require_POST
-def fix_references(request: HtmxHttpRequest) -> HttpResponse:
-    """Preview the changes; with `confirm`, send them to Leap and show each meter's outcome.
-    A move to another customer's refId needs its `move` box ticked, or nothing is sent."""
-    pairs = _posted_pairs(request)
-    allowed = may(request.user, SEND_FIX_PERMISSION)  # anyone previews; ops send to Leap
-    previewed = fixes.preview(pairs)
-    problem = _form_problem(request, previewed)
-    if problem is not None:
-        return problem
-    confirmed = _confirmed_moves(request)
-    sending = request.POST.get("confirm") == "1" and bool(pairs)
-    refused = fixes.unconfirmed(previewed, confirmed) if sending else []
-    if not sending or refused:
-        context = {
-            "fixes": previewed,
-            "sendable": allowed and any(f.sendable for f in previewed),
-            "needs_ops": not allowed,
-            "confirmed": confirmed,
-            "refused": {f.meter.pk for f in refused},
-        }
-        return render(request, "meters/fix_preview.html", context, status=400 if refused else 200)
-    if not allowed:
-        raise PermissionDenied("Sending reference fixes to Leap is for ops.")
-    with LeapClient.from_settings() as client:
-        done = fixes.apply(
-            client=client,
-            pairs=pairs,
-            user_id=request.user.pk,
-            now=timezone.now(),
-            overdue_after=overdue_after(),
-            confirmed=confirmed,
-        )
-    return render(request, "meters/fix_result.html", {"fixes": done})
 
 
 @ops_view

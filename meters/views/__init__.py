@@ -1,0 +1,1 @@
+"""The meters app's screens, one module per screen."""
