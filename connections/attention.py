@@ -23,11 +23,11 @@ from django.views.decorators.vary import vary_on_headers
 
 from leapdash.accounts.roles import dashboard_view
 from leapdash.htmx import HtmxHttpRequest, is_partial
+from leapdash.paging import CAP, CappedPaginator, RowCount, capped
 from links.models import Link, RefIdAlias
 from links.refids import Suggestion, lookalike_key, nearest
 
 from .models import Connection
-from .paging import CAP, CappedPaginator, RowCount, capped
 from .reclassify import reclassify
 from .sync import mark_links_opened
 

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from leapdash.accounts.roles import dashboard_view
+from leapdash.csvs import csv_response
 from leapdash.htmx import HtmxHttpRequest, is_partial
-from links.csvs import csv_response
 from links.models import Link
 from meters.arrival import meters_of_connection
 

@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leapdash.accounts.roles import dashboard_view, ops_view
+from leapdash.csvs import csv_response
 from leapdash.htmx import HtmxHttpRequest
-from links.csvs import csv_response
 
 from .cadence import HORIZON
 from .due import DueTouch, due_for, due_touches

@@ -19,15 +19,15 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from leapdash.accounts.roles import dashboard_view, is_ops, ops_view
+from leapdash.csvs import csv_response
 from leapdash.htmx import HtmxHttpRequest, is_partial
+from leapdash.paging import CappedPaginator, RowCount, counts_by_value
 from leapdash.runs.freshness import data_as_of, refresh_response
 from leapdash.runs.models import SyncRun
-from links.csvs import csv_response
 from links.models import Link
 
 from .filters import ConnectionFilter, NeverOpenedFilter, never_opened_links
 from .models import Connection, Touchpoint, UtilityConnection
-from .paging import CappedPaginator, RowCount, counts_by_value
 from .status import ConnectionStatus, badge_class, label_of
 from .tasks import sync_connections_task
 from .timeline import connection_context, with_details

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from leapdash.accounts.roles import dashboard_view, is_ops
+from leapdash.csvs import csv_response
 from leapdash.htmx import HtmxHttpRequest
 
 from . import bulk
-from .csvs import csv_response
 from .forms import BulkUploadForm
 from .models import Link, LinkBatch
 

@@ -18,11 +18,11 @@ from django.views.decorators.vary import vary_on_headers
 from connections.models import Connection
 from connections.status import Action
 from leapdash.accounts.roles import SEND_FIX_PERMISSION, dashboard_view, may, ops_view
+from leapdash.csvs import csv_response
 from leapdash.htmx import HtmxHttpRequest, is_partial
 from leapdash.leap.client import LeapClient
 from leapdash.runs.freshness import data_as_of, refresh_response
 from leapdash.runs.models import SyncRun
-from links.csvs import csv_response
 from links.models import Link
 
 from . import fixes
