@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from django.http import StreamingHttpResponse
 
 from leapdash.csvs import FORMULA_STARTS, csv_lines, csv_response, neutralise
 
@@ -33,7 +34,7 @@ def test_every_formula_start_is_covered():
 
 
 def test_lines_read_back_as_the_rows_with_the_header_first():
-    rows = [["pm-1", "a,b", 'say "hi"'], ["pm-2", "=cmd", None]]
+    rows: list[list[object]] = [["pm-1", "a,b", 'say "hi"'], ["pm-2", "=cmd", None]]
     text = "".join(csv_lines(["ref", "note", "quote"], rows))
     assert list(csv.reader(io.StringIO(text))) == [
         ["ref", "note", "quote"],
@@ -44,7 +45,7 @@ def test_lines_read_back_as_the_rows_with_the_header_first():
 
 def test_the_response_streams_an_attachment():
     response = csv_response("out.csv", ["a"], iter([[1], [2]]))
-    assert response.streaming
+    assert isinstance(response, StreamingHttpResponse)
     assert response["Content-Type"] == "text/csv"
     assert response["Content-Disposition"] == 'attachment; filename="out.csv"'
     assert b"".join(response.streaming_content).decode() == "a\r\n1\r\n2\r\n"

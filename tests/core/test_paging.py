@@ -51,17 +51,18 @@ def test_an_exact_total_pages_as_django_does():
 def test_a_capped_total_grows_to_what_a_page_proves_and_ends_on_the_last_page():
     _links(25)
     rows = Link.objects.order_by("ref_id")
-    first = CappedPaginator(rows, 10, RowCount(10, True)).get_page(1)
-    assert first.has_next()
-    assert first.paginator.total == RowCount(10, True)
-    last = CappedPaginator(rows, 10, RowCount(10, True)).get_page(3)
+    pager = CappedPaginator(rows, 10, RowCount(10, True))
+    assert pager.get_page(1).has_next()
+    assert pager.total == RowCount(10, True)
+    pager = CappedPaginator(rows, 10, RowCount(10, True))
+    last = pager.get_page(3)
     assert not last.has_next()
-    assert last.paginator.total == RowCount(25)
+    assert pager.total == RowCount(25)
     assert len(last) == 5
 
 
 def test_a_page_past_the_end_counts_once_and_shows_the_last_page():
     _links(12)
-    page = CappedPaginator(Link.objects.order_by("ref_id"), 5, RowCount(5, True)).get_page(9)
-    assert page.number == 3
-    assert page.paginator.total == RowCount(12)
+    pager = CappedPaginator(Link.objects.order_by("ref_id"), 5, RowCount(5, True))
+    assert pager.get_page(9).number == 3
+    assert pager.total == RowCount(12)
