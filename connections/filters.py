@@ -18,9 +18,10 @@ from leapdash.leap.records.connections import UTILITY_IDS
 from leapdash.leap.utilities import UTILITY_LABELS
 from links.models import Flow, Link, Region, campaign_choices, search_links
 
+from .choices import Action, ConnectionStatus, ErrorCode, UtilityStatus
 from .due import Standing, standing_rows
 from .models import Connection, UtilityConnection, utility_ids_pattern
-from .status import QUIET_PERIOD, Action, ConnectionStatus, ErrorCode, UtilityStatus
+from .status import QUIET_PERIOD
 
 DATE_INPUT = django_filters.widgets.forms.DateInput(attrs={"type": "date"})
 UTILITY_FIELDS = ("utility", "utility_status", "error_code")

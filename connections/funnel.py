@@ -25,9 +25,9 @@ from links.models import Link
 from meters.arrival import meters_of_connection
 
 from .actors import error_actor
+from .choices import ConnectionStatus, ErrorCode, UtilityStatus, label_of
 from .filters import FunnelFilter
 from .models import Connection, UtilityConnection
-from .status import ConnectionStatus, ErrorCode, UtilityStatus, label_of
 from .views import push_clean_url
 
 STAGES = (

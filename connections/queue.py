@@ -24,11 +24,11 @@ from leapdash.csvs import csv_response
 from leapdash.htmx import HtmxHttpRequest
 
 from .cadence import HORIZON
+from .choices import ErrorCode, label_of
 from .due import DueTouch, due_for, due_touches
 from .messages import message_title
 from .models import Connection, OutgoingHook, Touchpoint
 from .receivers import url_problem
-from .status import ErrorCode, label_of
 from .tasks import post_due_touches_task
 
 QUEUE_LIMIT = 300  # shown on the page; the exports and the hook take every due touch

@@ -21,8 +21,9 @@ from leapdash.leap.records import ConnectionRecord, RecordError, parse_connectio
 from leapdash.runs.tracking import SyncCounts
 from links.models import Flow, Link, RefIdAlias
 
+from .choices import Action
 from .models import Connection
-from .status import RULES_VERSION, Action
+from .status import RULES_VERSION
 from .sync import write_page
 
 CHUNK = 500

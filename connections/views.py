@@ -26,9 +26,10 @@ from leapdash.runs.freshness import data_as_of, refresh_response
 from leapdash.runs.models import SyncRun
 from links.models import Link
 
+from .badges import badge_class
+from .choices import ConnectionStatus, label_of
 from .filters import ConnectionFilter, NeverOpenedFilter, never_opened_links
 from .models import Connection, Touchpoint, UtilityConnection
-from .status import ConnectionStatus, badge_class, label_of
 from .tasks import sync_connections_task
 from .timeline import connection_context, with_details
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from connections.choices import Action
 from connections.models import Connection
-from connections.status import Action
 from leapdash.accounts.roles import SEND_FIX_PERMISSION, dashboard_view, may, ops_view
 from leapdash.csvs import csv_response
 from leapdash.htmx import HtmxHttpRequest, is_partial
