@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from leapdash.accounts.roles import dashboard_view, is_ops
-from leapdash.csvs import csv_response
+from leapdash.csvs import FileProblem, csv_response
 from leapdash.htmx import HtmxHttpRequest
 
 from . import bulk
@@ -59,7 +59,7 @@ def _parse_into_batch(request: HttpRequest, form: BulkUploadForm) -> LinkBatch |
             org_name=org_name,
             use_extra_columns=form.cleaned_data["use_extra_columns"],
         )
-    except bulk.FileProblem as problem:
+    except FileProblem as problem:
         form.add_error("file", str(problem))
         return None
     finally:
