@@ -16,12 +16,12 @@ from django.utils import timezone
 
 from leapdash.leap.records.connections import UTILITY_IDS
 from leapdash.leap.utilities import UTILITY_LABELS
-from links.filters import LinkFilter, campaign_choices
-from links.models import Flow, Link, Region
+from links.models import Flow, Link, Region, campaign_choices, search_links
 
+from .choices import Action, ConnectionStatus, ErrorCode, UtilityStatus
 from .due import Standing, standing_rows
 from .models import Connection, UtilityConnection, utility_ids_pattern
-from .status import QUIET_PERIOD, Action, ConnectionStatus, ErrorCode, UtilityStatus
+from .status import QUIET_PERIOD
 
 DATE_INPUT = django_filters.widgets.forms.DateInput(attrs={"type": "date"})
 UTILITY_FIELDS = ("utility", "utility_status", "error_code")
@@ -247,7 +247,8 @@ class NeverOpenedFilter(django_filters.FilterSet):
         model = Link
         fields: list[str] = []
 
-    search = LinkFilter.search  # the link list's own search: refId, name, email
+    def search(self, queryset: QuerySet[Link], name: str, value: Any) -> QuerySet[Link]:
+        return search_links(queryset, value)  # the link list's own search: refId, name, email
 
     def by_created_from(self, queryset: QuerySet[Link], name: str, value: Any) -> QuerySet[Link]:
         return queryset.filter(created_at__gte=day_start(value)) if value else queryset

@@ -7,28 +7,17 @@ meet even when the link was made after the connection was first synced.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
-from django.views.decorators.http import require_GET
-from django.views.decorators.vary import vary_on_headers
 
-from leapdash.accounts.roles import dashboard_view
-from leapdash.htmx import HtmxHttpRequest, is_partial
-from links.csvs import csv_response
 from links.models import Link
 from meters.arrival import meters_of_connection
 
 from .actors import error_actor
-from .filters import FunnelFilter
+from .choices import ConnectionStatus, ErrorCode, UtilityStatus, label_of
 from .models import Connection, UtilityConnection
-from .status import ConnectionStatus, ErrorCode, UtilityStatus, label_of
-from .views import push_clean_url
 
 STAGES = (
     ("created", "Links created"),
@@ -134,53 +123,3 @@ def error_dropoffs(links: QuerySet[Link]) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
-
-
-def _funnel_data(request: HtmxHttpRequest) -> tuple[FunnelFilter, list[dict[str, Any]]]:
-    filterset = FunnelFilter(request.GET, queryset=Link.objects.all())
-    return filterset, per_flow(filterset.qs)
-
-
-def _totals(flows: list[dict[str, Any]]) -> dict[str, int]:
-    return {key: sum(int(f[key]) for f in flows) for key, _ in STAGES}
-
-
-@dashboard_view
-@require_GET
-@vary_on_headers("HX-Request")
-def funnel(request: HtmxHttpRequest) -> HttpResponse:
-    filterset, flows = _funnel_data(request)
-    stages = stages_of(_totals(flows))
-    chart_height = len(STAGES) * STEP_HEIGHT
-    context = {
-        "filter": filterset,
-        "flows": flows,
-        "stages": stages,
-        "errors": error_dropoffs(filterset.qs),
-        "chart": {"height": chart_height, "bar_height": BAR_HEIGHT},
-    }
-    template = "connections/_funnel.html" if is_partial(request) else "connections/funnel.html"
-    return push_clean_url(request, render(request, template, context))
-
-
-def _csv_rows(flows: list[dict[str, Any]], errors: list[dict[str, Any]]) -> Iterator[list[object]]:
-    for f in flows:
-        name = f"{f['flow__org_name']}/{f['flow__title']}" if f["flow_id"] else "Direct to utility"
-        yield [name, f["flow__campaign"] or "", *(f[key] for key, _ in STAGES)]
-    totals = _totals(flows)
-    yield ["Total", "", *(totals[key] for key, _ in STAGES)]
-    yield []
-    yield ["error_code", "label", "connections", "who_acts"]
-    for e in errors:
-        yield [e["error_code"], e["label"], e["connections"], e["who_acts"]]
-
-
-@dashboard_view
-@require_GET
-def funnel_csv(request: HtmxHttpRequest) -> HttpResponse:
-    filterset, flows = _funnel_data(request)
-    header = ["flow", "campaign", *(key for key, _ in STAGES)]
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    return csv_response(
-        f"funnel-{stamp}.csv", header, _csv_rows(flows, error_dropoffs(filterset.qs))
-    )

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from .actors import Actor, action_actor
+from .badges import badge_class
 from .cadence import WebhookState
 from .choices import (
     Action,
@@ -18,7 +19,6 @@ from .choices import (
     UtilityStatus,
     label_of,
 )
-from .status import badge_class
 
 
 class Connection(models.Model):

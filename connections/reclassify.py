@@ -19,10 +19,11 @@ from django.db.models import Q, QuerySet
 from leapdash.leap.client import Page
 from leapdash.leap.records import ConnectionRecord, RecordError, parse_connection
 from leapdash.runs.tracking import SyncCounts
-from links.models import Flow, Link
+from links.models import Flow, Link, RefIdAlias
 
+from .choices import Action
 from .models import Connection
-from .status import RULES_VERSION, Action
+from .status import RULES_VERSION
 from .sync import write_page
 
 CHUNK = 500
@@ -87,6 +88,11 @@ def on_links_created(sender: type[Link], ref_ids: list[str], **kwargs: object) -
         known += Connection.objects.filter(ref_id__in=chunk).values_list("ref_id", flat=True)
     if known:
         _queue(known)
+
+
+def on_aliases_deleted(sender: type[RefIdAlias], ref_ids: list[str], **kwargs: object) -> None:
+    """The connections of deleted aliases lose their link at their next classification."""
+    _queue(ref_ids)
 
 
 def on_flow_saved(sender: type[Flow], instance: Flow, created: bool, **kwargs: object) -> None:

@@ -19,22 +19,17 @@ from typing import TYPE_CHECKING
 from links.models import CustomerType
 
 from .actors import CUSTOMER_ACTIONS, MANUAL_REVIEW_PATIENCE, Actor, error_actor
-from .choices import Action as Action
-from .choices import Agreement as Agreement
-from .choices import AgreementStatus as AgreementStatus
-from .choices import ConnectionStatus as ConnectionStatus
-from .choices import ErrorCode as ErrorCode
-from .choices import UtilityStatus as UtilityStatus
-from .choices import is_known as is_known
-from .choices import label_of as label_of
-
-# The catalogue moved to messages.py; these names stay importable from here ("X as X" re-exports).
-from .messages import GENERIC_ERROR_KEY as GENERIC_ERROR_KEY
-from .messages import MESSAGES as MESSAGES
-from .messages import Message as Message
-from .messages import error_message_key as error_message_key
-from .messages import join_names
-from .messages import render_message as render_message
+from .choices import (
+    Action,
+    Agreement,
+    AgreementStatus,
+    ConnectionStatus,
+    ErrorCode,
+    UtilityStatus,
+    is_known,
+    label_of,
+)
+from .messages import error_message_key, join_names
 
 if TYPE_CHECKING:
     from leapdash.leap.records import ConnectionRecord, UtilityConnectionRecord
@@ -44,42 +39,6 @@ QUIET_PERIOD = timedelta(hours=1)
 # Raised whenever classify() changes its verdicts: the next sync classifies every stored
 # connection again (connections.reclassify).
 RULES_VERSION = 2
-
-
-# Badge classes (static/css/app.css): one colour per meaning, chosen here, never in a template.
-_BADGES: dict[str, str] = {
-    ConnectionStatus.COMPLETED: "badge-ok",
-    ConnectionStatus.NOT_STARTED: "badge-info",
-    ConnectionStatus.PARTIAL: "badge-warn",
-    ConnectionStatus.ERROR: "badge-bad",
-    UtilityStatus.CONNECTED: "badge-ok",
-    UtilityStatus.NOT_CONNECTED: "badge-warn",
-    AgreementStatus.NOT_REQUIRED: "badge-muted",
-    AgreementStatus.PENDING: "badge-warn",
-    AgreementStatus.SIGNED: "badge-ok",
-    AgreementStatus.DECLINED: "badge-bad",
-    Action.IN_PROGRESS: "badge-info",
-    Action.WAIT_FOR_METERS: "badge-info",
-    Action.METERS_ARRIVED: "badge-ok",
-    Action.METERS_OVERDUE: "badge-bad",
-    Action.RESEND_LINK: "badge-warn",
-    Action.TAILORED_MESSAGE: "badge-warn",
-    Action.CONNECT_REQUIRED_UTILITY: "badge-warn",
-    Action.SIGN_AGREEMENT: "badge-warn",
-    Action.AGREEMENT_DECLINED: "badge-bad",
-    Action.OTHER_UTILITY_CONNECTED: "badge-muted",
-    Action.REVIEW_UNKNOWN: "badge-bad",
-    Action.REAUTHORIZE: "badge-warn",
-    Action.PROVIDER_REVIEW: "badge-info",
-    Action.ASK_LEAP_SUPPORT: "badge-bad",
-}
-# ERROR is both a connection and a utility status: same colour either way.
-UNKNOWN_BADGE = "badge-unknown"
-
-
-def badge_class(value: str | None) -> str:
-    """CSS class for a status or action badge; unknown values get a distinct neutral badge."""
-    return _BADGES.get(value or "", UNKNOWN_BADGE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,16 +284,3 @@ def classify(
             action.subjects,
         )
     return action
-
-
-def status_note(status: str, next_action: str, actionable_at: datetime | None) -> str:
-    """Why the next action may look at odds with Leap's status badge ("Error" yet "In
-    progress"): the stale rule holds customer actions back for Leap's quiet hour."""
-    if next_action != Action.IN_PROGRESS:
-        return ""
-    when = f" from {actionable_at:%H:%M} UTC" if actionable_at else " after an hour"
-    return (
-        f"Leap reports {label_of(ConnectionStatus, status)}, but the customer was active in Leap "
-        "Connect within the last hour and Leap's data can be an hour behind, so leapdash acts"
-        f"{when}, if they have not finished by then."
-    )

@@ -31,15 +31,9 @@ from leapdash.pgcopy import JsonText, Row
 from leapdash.runs.tracking import SyncCounts, commit_without_waiting_for_disk
 from links.models import Flow, Link, RefIdAlias
 
+from .choices import UtilityStatus
 from .models import SYNCED_FIELDS, Connection, UtilityConnection, utility_ids_text
-from .status import (
-    RULES_VERSION,
-    UNKNOWN_CUSTOMER,
-    Customer,
-    NextAction,
-    UtilityStatus,
-    classify,
-)
+from .status import RULES_VERSION, UNKNOWN_CUSTOMER, Customer, NextAction, classify
 
 if TYPE_CHECKING:
     from leapdash.leap.client import LeapClient, Page

@@ -14,11 +14,11 @@ from django.urls import reverse
 from leapdash.leap.records.events import delivery_status
 from links.models import LandingVisit
 
+from .badges import status_note
 from .cadence import describe_touch
 from .due import next_touch_of, policy_for
 from .messages import render_message
 from .models import Connection, Touchpoint, UtilityConnection, WebhookEvent
-from .status import status_note
 
 TIMELINE_LIMIT = 50  # per source, newest first: the pages stay bounded
 

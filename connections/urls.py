@@ -1,21 +1,21 @@
 from django.urls import path
 
-from . import attention, funnel, queue, views
+from .views import attention, connections, funnel, hook, queue
 
 app_name = "connections"
 urlpatterns = [
-    path("", views.connection_list, name="list"),
-    path("export.csv", views.connection_export, name="export"),
-    path("<int:pk>/", views.connection_detail, name="detail"),
+    path("", connections.connection_list, name="list"),
+    path("export.csv", connections.connection_export, name="export"),
+    path("<int:pk>/", connections.connection_detail, name="detail"),
     path("queue/", queue.queue, name="queue"),
     path("queue/export.csv", queue.queue_export_csv, name="queue_csv"),
     path("queue/export.json", queue.queue_export_json, name="queue_json"),
     path("<int:pk>/touch/", queue.touch, name="touch"),
     path("queue/mark-sent/", queue.touch_bulk, name="touch_bulk"),
-    path("hook/", queue.hook_settings, name="hook"),
+    path("hook/", hook.hook_settings, name="hook"),
     path("attention/", attention.attention, name="attention"),
     path("<int:pk>/alias/", attention.confirm_alias, name="alias"),
     path("funnel/", funnel.funnel, name="funnel"),
     path("funnel.csv", funnel.funnel_csv, name="funnel_csv"),
-    path("sync/", views.sync_now, name="sync_now"),
+    path("sync/", connections.sync_now, name="sync_now"),
 ]

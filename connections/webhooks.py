@@ -22,8 +22,9 @@ from leapdash.leap.records.events import EnvelopeError, parse_webhook_delivery
 from links.models import Link
 
 from .cadence import AUTHORIZATION_EVENT, SESSION_EVENT, after_event
+from .choices import Action, ConnectionStatus
 from .models import Connection, WebhookEvent
-from .status import QUIET_PERIOD, RULES_VERSION, Action, ConnectionStatus
+from .status import QUIET_PERIOD, RULES_VERSION
 from .tasks import refresh_connections_task
 
 SECRET_HEADER = "X-Leapdash-Webhook-Secret"

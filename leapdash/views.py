@@ -15,9 +15,10 @@ from django.views.decorators.http import require_GET
 
 from connections.actors import CUSTOMER_ACTIONS
 from connections.attention import unmatched_count
+from connections.badges import badge_class
+from connections.choices import Action, ConnectionStatus, label_of
 from connections.due import Standing, standing_counts
 from connections.models import Connection
-from connections.status import Action, ConnectionStatus, badge_class, label_of
 from leapdash.accounts.roles import dashboard_view
 from leapdash.htmx import HtmxHttpRequest
 from leapdash.runs.models import SyncRun

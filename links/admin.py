@@ -1,12 +1,12 @@
 from django import forms
 from django.contrib import admin
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import builder
 from .forms import FlowForm
 from .models import Flow, LandingVisit, Link, LinkBatch, RefIdAlias
+from .signals import aliases_deleted
 
 
 @admin.register(Flow)
@@ -121,16 +121,9 @@ class RefIdAliasAdmin(admin.ModelAdmin[RefIdAlias]):
 
     def delete_model(self, request: HttpRequest, obj: RefIdAlias) -> None:
         super().delete_model(request, obj)
-        _reclassify_later([obj.ref_id])
+        aliases_deleted.send(RefIdAlias, ref_ids=[obj.ref_id])
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[RefIdAlias]) -> None:
         refs = list(queryset.values_list("ref_id", flat=True))
         super().delete_queryset(request, queryset)
-        _reclassify_later(refs)
-
-
-def _reclassify_later(ref_ids: list[str]) -> None:
-    """The connections of deleted aliases lose their link at their next classification."""
-    from connections.tasks import reclassify_connections_task
-
-    transaction.on_commit(lambda: reclassify_connections_task.delay(ref_ids))
+        aliases_deleted.send(RefIdAlias, ref_ids=refs)

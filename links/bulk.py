@@ -7,8 +7,6 @@ file: the file is read line by line through a text wrapper.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from leapdash.csvs import FileProblem, column_key, read_records
 
 from . import builder
 from .models import CustomerType, Flow, Link, LinkBatch
@@ -39,10 +39,6 @@ NO_EMAIL_WARNING = "No email: no automated e-mail touch possible (the link is st
 ALIASES = {"refid": "ref_id", "customer_name": "name", "customer_email": "email"}
 LOOKUP_CHUNK = 1000
 UTILITY_SPLIT = re.compile(r"[,;|\s]+")
-
-
-class FileProblem(ValueError):
-    """The file as a whole cannot be read as a link list; the message says what to fix."""
 
 
 class ImportConflict(Exception):
@@ -69,51 +65,7 @@ class Parsed:
 
 
 def _column_key(name: str) -> str:
-    key = re.sub(r"[\s\-]+", "_", name.strip().lower())
-    return ALIASES.get(key, key)
-
-
-def _records(binary: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
-    """(first line number, cells) per CSV record, decoding UTF-8 (with or without BOM)."""
-    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
-    reader = csv.reader(text)
-    try:
-        line = 1
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except UnicodeDecodeError:
-                bad_line = _first_undecodable_line(binary)
-                raise FileProblem(
-                    f"The file is not UTF-8 text (line {bad_line} cannot be read as UTF-8). "
-                    "Save it as “CSV UTF-8” and upload it again."
-                ) from None
-            except csv.Error as err:
-                raise FileProblem(f"Line {line} cannot be read as CSV: {err}.") from None
-            if any("\x00" in cell for cell in cells):
-                # a NUL byte means a binary or mis-saved file (and PostgreSQL refuses it)
-                raise FileProblem(
-                    f"Line {line} contains a NUL byte, so the file is not plain text. "
-                    "Save it as “CSV UTF-8” and upload it again."
-                )
-            yield line, cells
-            line = reader.line_num + 1
-    finally:
-        text.detach()  # leave the upload open for its owner to close
-
-
-def _first_undecodable_line(binary: IO[bytes]) -> int:
-    """The text wrapper decodes in blocks, so find the exact line in a second, bounded pass."""
-    binary.seek(0)
-    line = 0
-    for line, raw in enumerate(binary, start=1):
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return line
-    return line
+    return column_key(name, ALIASES)
 
 
 def parse_csv(
@@ -130,7 +82,7 @@ def parse_csv(
     org_problems = builder.name_problems("org", org_name)
     if org_problems:
         raise FileProblem(org_problems[0].message + " Set LEAP_ORG_NAME or fix the flow.")
-    records = _records(binary)
+    records = read_records(binary)
     header_line, header = _header(records)
     keys = [_column_key(name) for name in header]
     missing = [c for c in REQUIRED_COLUMNS if c not in keys]

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from leapdash.accounts.roles import dashboard_view, is_ops
+from leapdash.csvs import FileProblem, csv_response
 from leapdash.htmx import HtmxHttpRequest
 
 from . import bulk
-from .csvs import csv_response
 from .forms import BulkUploadForm
 from .models import Link, LinkBatch
 
@@ -63,7 +63,7 @@ def _parse_into_batch(request: HttpRequest, form: BulkUploadForm) -> LinkBatch |
             org_name=org_name,
             use_extra_columns=form.cleaned_data["use_extra_columns"],
         )
-    except bulk.FileProblem as problem:
+    except FileProblem as problem:
         form.add_error("file", str(problem))
         return None
     finally:

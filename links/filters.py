@@ -3,16 +3,9 @@
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from .models import Flow, Link
-
-
-def campaign_choices() -> list[tuple[str, str]]:
-    # order_by() drops the model's default ordering, which would defeat DISTINCT
-    names = Flow.objects.exclude(campaign="").order_by().values_list("campaign", flat=True)
-    names = names.distinct()
-    return [(c, c) for c in sorted(names)]
+from .models import Flow, Link, campaign_choices, search_links
 
 
 class LinkFilter(django_filters.FilterSet):
@@ -59,14 +52,7 @@ class LinkFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def search(self, queryset: QuerySet[Link], name: str, value: Any) -> QuerySet[Link]:
-        value = str(value).strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(ref_id__icontains=value)
-            | Q(customer_name__icontains=value)
-            | Q(customer_email__icontains=value)
-        )
+        return search_links(queryset, value)
 
     def filter_opened(self, queryset: QuerySet[Link], name: str, value: Any) -> QuerySet[Link]:
         if value == "yes":

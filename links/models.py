@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.expressions import Func
 from django.db.models.functions import Lower, Replace, Reverse
 
@@ -221,3 +221,22 @@ class LandingVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ref_id or '(no refId)'} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def campaign_choices() -> list[tuple[str, str]]:
+    """The flows' campaign names, for the filters that narrow links or connections by one."""
+    # order_by() drops the model's default ordering, which would defeat DISTINCT
+    names = Flow.objects.exclude(campaign="").order_by().values_list("campaign", flat=True)
+    return [(c, c) for c in sorted(names.distinct())]
+
+
+def search_links(queryset: QuerySet[Link], value: object) -> QuerySet[Link]:
+    """Links whose refId, customer name or e-mail contains the text (the lists' one search)."""
+    text = str(value).strip()
+    if not text:
+        return queryset
+    return queryset.filter(
+        Q(ref_id__icontains=text)
+        | Q(customer_name__icontains=text)
+        | Q(customer_email__icontains=text)
+    )

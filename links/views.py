@@ -21,13 +21,13 @@ from django.views.decorators.vary import vary_on_headers
 from connections.models import Connection
 from connections.timeline import connection_context, with_details
 from leapdash.accounts.roles import ALLOWLIST_PERMISSION, dashboard_view, may
+from leapdash.csvs import csv_response
 from leapdash.htmx import HtmxHttpRequest, is_partial
 from leapdash.runs.freshness import data_as_of
 from leapdash.runs.models import SyncRun
 from meters.arrival import meters_of_ref
 
 from . import builder
-from .csvs import csv_response
 from .filters import LinkFilter
 from .forms import FlowForm, LinkForm
 from .models import CustomerType, Flow, LandingVisit, Link

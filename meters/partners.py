@@ -3,17 +3,15 @@ records derived from the links leapdash built (one per refId)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from links.builder import ref_id_problems
-
 # The links import's CSV reader: UTF-8 with or without BOM, exact line of a bad byte.
-from links.bulk import FileProblem, _records
+from leapdash.csvs import FileProblem, column_key, read_records
+from links.builder import ref_id_problems
 from links.models import Link
 
 from .models import PartnerImport, PartnerRecord
@@ -47,13 +45,12 @@ class ParsedRecords:
 
 
 def _key(name: str) -> str:
-    key = re.sub(r"[\s\-]+", "_", name.strip().lower())
-    return ALIASES.get(key, key)
+    return column_key(name, ALIASES)
 
 
 def parse_partner_csv(binary: IO[bytes]) -> ParsedRecords:
     """Read and check every row; nothing is stored here."""
-    records = _records(binary)
+    records = read_records(binary)
     header: list[str] = []
     for _line, cells in records:
         if any(c.strip() for c in cells):

@@ -35,8 +35,8 @@ from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from connections.choices import ConnectionStatus
 from connections.models import Connection
-from connections.status import ConnectionStatus
 from links.models import Link
 
 from .arrival import overdue_cutoff

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 
+from connections.choices import ConnectionStatus
 from connections.models import Connection
-from connections.status import ConnectionStatus
 from leapdash.runs.tracking import SyncCounts
 
 from .arrival import AWAITING, update_connection_actions

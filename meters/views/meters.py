@@ -14,13 +14,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from connections.choices import Action
 from connections.models import Connection
-from connections.status import Action
 from leapdash.accounts.roles import dashboard_view, ops_view
+from leapdash.csvs import csv_response
 from leapdash.htmx import HtmxHttpRequest, is_partial
 from leapdash.runs.freshness import data_as_of, refresh_response
 from leapdash.runs.models import SyncRun
-from links.csvs import csv_response
 from links.models import Link
 
 from ..customers import Customer, customer_of, holders, link_name, own_references

@@ -15,14 +15,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from connections.paging import CappedPaginator, RowCount
 from leapdash.accounts.roles import (
     RECONCILE_PERMISSION,
     dashboard_view,
     permission_view,
 )
+from leapdash.csvs import csv_response
 from leapdash.htmx import HtmxHttpRequest, is_partial
-from links.csvs import csv_response
+from leapdash.paging import CappedPaginator, RowCount
 
 from ..findings import wording
 from ..models import (

@@ -13,7 +13,7 @@ import itertools
 import pytest
 from django.test import Client
 
-from links.csvs import FORMULA_STARTS
+from leapdash.csvs import FORMULA_STARTS
 from meters.models import Category
 from tests.security import hostile
 from tests.security.urls import all_urls

@@ -14,7 +14,8 @@ from connections.actors import (
     action_actor,
     error_actor,
 )
-from connections.status import Action, Customer, ErrorCode, classify
+from connections.choices import Action, ErrorCode
+from connections.status import Customer, classify
 
 from .builders import FRESH, NOW, PGE, SCE, SDGE, STALE, conn, util
 

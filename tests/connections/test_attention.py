@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from connections.attention import suggestions_for
+from connections.choices import Action
 from connections.models import Connection
-from connections.status import Action
 from connections.sync import write_page
 from leapdash.runs.tracking import SyncCounts
 from links.models import Link, RefIdAlias

@@ -10,8 +10,8 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
+from connections.choices import Action
 from connections.models import Connection
-from connections.status import Action
 from connections.sync import write_page
 from leapdash.runs.tracking import SyncCounts
 from links.models import Flow, Link

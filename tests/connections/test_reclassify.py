@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from connections.choices import Action
 from connections.models import Connection
 from connections.reclassify import needing_reclassification, reclassify, reclassify_due
-from connections.status import RULES_VERSION, Action
+from connections.status import RULES_VERSION
 from connections.sync import write_page
 from leapdash.runs.tracking import SyncCounts
 from links.models import Flow, Link

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from connections.badges import status_note
 from connections.cadence import CadenceState, NextTouch, Policy, describe_touch
 from connections.due import Standing, due_ids, standing_counts, standing_rows
 from connections.models import Connection, Touchpoint
-from connections.status import status_note
 from connections.sync import write_page
 from leapdash.runs.tracking import SyncCounts
 from links.models import Link

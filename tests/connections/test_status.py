@@ -7,18 +7,10 @@ from datetime import timedelta
 import pytest
 
 from connections.actors import Actor, error_actor
-from connections.messages import short_utility
-from connections.status import (
-    MESSAGES,
-    Action,
-    Customer,
-    ErrorCode,
-    badge_class,
-    classify,
-    error_message_key,
-    label_of,
-    render_message,
-)
+from connections.badges import badge_class
+from connections.choices import Action, ErrorCode, label_of
+from connections.messages import MESSAGES, error_message_key, render_message, short_utility
+from connections.status import Customer, classify
 
 from .builders import CONED, FRESH, NOW, PGE, SCE, SDGE, conn, util
 

@@ -8,7 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connections.cadence import Abandonment, PastTouch, Policy, next_touch
-from connections.status import MESSAGES, Action, Customer, classify
+from connections.choices import Action
+from connections.messages import MESSAGES
+from connections.status import Customer, classify
 from leapdash.leap.records import UTILITY_IDS, AgreementsRecord, ConnectionRecord
 
 from .builders import util

@@ -13,8 +13,8 @@ import pytest
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 
+from connections.choices import Action
 from connections.models import Connection, UtilityConnection
-from connections.status import Action
 from connections.sync import write_page
 from leapdash.leap.client import Page
 from leapdash.leap.records import ConnectionRecord, RecordError

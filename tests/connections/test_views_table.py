@@ -12,9 +12,9 @@ from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from connections import paging
 from connections.models import Connection, Touchpoint, WebhookEvent
 from connections.sync import write_page
+from leapdash import paging
 from leapdash.runs.tracking import SyncCounts
 from links.models import Flow, Link
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
+from connections.choices import Action
 from connections.models import Connection
-from connections.status import Action
 from leapdash.leap.sandbox.state import advance_clock, sandbox_now
 from meters.arrival import OVERDUE_CHECK, overdue_after, overdue_cutoff, overdue_reason
 from meters.sync import sync_meters

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
 
+from connections.choices import Action
 from connections.models import Connection
-from connections.status import Action
 from leapdash.leap.sandbox import models as sandbox
 from leapdash.leap.sandbox.state import advance_clock, sandbox_now
 from leapdash.runs.models import SyncRun

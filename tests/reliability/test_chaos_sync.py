@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from connections.choices import Action
 from connections.models import Connection, UtilityConnection
-from connections.status import Action
 from leapdash.leap.sandbox import models as sandbox
 from leapdash.leap.sandbox.seeding import seed
 from leapdash.leap.sandbox.state import sandbox_now

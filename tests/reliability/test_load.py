@@ -26,8 +26,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from connections.choices import Action, ConnectionStatus
 from connections.models import Connection, UtilityConnection
-from connections.status import Action, ConnectionStatus
 from leapdash.accounts.roles import PROGRAM_MANAGERS
 from tests.factories import UserFactory
 

@@ -11,25 +11,21 @@ from itertools import islice
 from typing import Any
 from urllib.parse import quote
 
-from django import forms
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from leapdash.accounts.roles import dashboard_view, ops_view
+from leapdash.accounts.roles import dashboard_view
+from leapdash.csvs import csv_response
 from leapdash.htmx import HtmxHttpRequest
-from links.csvs import csv_response
 
-from .cadence import HORIZON
-from .due import DueTouch, due_for, due_touches
-from .messages import message_title
-from .models import Connection, OutgoingHook, Touchpoint
-from .receivers import url_problem
-from .status import ErrorCode, label_of
-from .tasks import post_due_touches_task
+from ..choices import ErrorCode, label_of
+from ..due import DueTouch, due_for, due_touches
+from ..messages import message_title
+from ..models import Connection, OutgoingHook, Touchpoint
 
 QUEUE_LIMIT = 300  # shown on the page; the exports and the hook take every due touch
 SNOOZE = timedelta(hours=24)
@@ -312,50 +308,3 @@ def _bulk_summary(results: list[dict[str, Any]], channel: str) -> str:
     if gone:
         parts.append(f"{gone} no longer due, not recorded.")
     return " ".join(parts)
-
-
-class HookForm(forms.ModelForm[OutgoingHook]):
-    url = forms.URLField(label="Hook URL", required=False, max_length=500, assume_scheme="https")
-
-    class Meta:
-        model = OutgoingHook
-        fields = ["enabled", "url", "channel", "signing_secret"]
-        # The secret is never written back into the page; left blank, the stored one is kept.
-        widgets = {"signing_secret": forms.PasswordInput(render_value=False)}
-        help_texts = {
-            "signing_secret": "Signs each body (X-Leapdash-Signature); never sent itself. "
-            "Leave blank to keep the current secret."
-        }
-
-    def clean_url(self) -> str:
-        url = str(self.cleaned_data.get("url") or "")
-        problem = url_problem(url) if url else None
-        if problem:
-            raise forms.ValidationError(problem)
-        return url
-
-    def clean(self) -> dict[str, object]:
-        data = super().clean() or {}
-        if data.get("enabled") and not data.get("url") and "url" not in self.errors:
-            self.add_error("url", "An enabled hook needs a URL.")
-        if not data.get("signing_secret") and self.instance.pk:
-            data["signing_secret"] = self.instance.signing_secret
-        return data
-
-
-@ops_view
-@require_http_methods(["GET", "POST"])
-def hook_settings(request: HtmxHttpRequest) -> HttpResponse:
-    hook = OutgoingHook.load()
-    form = HookForm(request.POST or None, instance=hook)
-    if request.method == "POST":
-        if request.POST.get("send_now") == "1" and hook.enabled and hook.url:
-            transaction.on_commit(lambda: post_due_touches_task.delay())
-            messages.success(request, "Due touches will be posted to the hook shortly.")
-            return redirect("connections:hook")
-        if form.is_valid():
-            form.save()
-            messages.success(request, "Outgoing hook saved.")
-            return redirect("connections:hook")
-    context = {"form": form, "hook": hook, "window_days": HORIZON.days}
-    return render(request, "connections/hook.html", context)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
@@ -19,18 +18,19 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from leapdash.accounts.roles import dashboard_view, is_ops, ops_view
-from leapdash.htmx import HtmxHttpRequest, is_partial
+from leapdash.csvs import csv_response
+from leapdash.htmx import HtmxHttpRequest, is_partial, push_clean_url
+from leapdash.paging import CappedPaginator, RowCount, counts_by_value
 from leapdash.runs.freshness import data_as_of, refresh_response
 from leapdash.runs.models import SyncRun
-from links.csvs import csv_response
 from links.models import Link
 
-from .filters import ConnectionFilter, NeverOpenedFilter, never_opened_links
-from .models import Connection, Touchpoint, UtilityConnection
-from .paging import CappedPaginator, RowCount, counts_by_value
-from .status import ConnectionStatus, badge_class, label_of
-from .tasks import sync_connections_task
-from .timeline import connection_context, with_details
+from ..badges import badge_class
+from ..choices import ConnectionStatus, label_of
+from ..filters import ConnectionFilter, NeverOpenedFilter, never_opened_links
+from ..models import Connection, Touchpoint, UtilityConnection
+from ..tasks import sync_connections_task
+from ..timeline import connection_context, with_details
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 2000
@@ -45,14 +45,6 @@ MORE_FILTERS = (
     "stale",
     "standing",
 )
-
-
-def push_clean_url(request: HtmxHttpRequest, response: HttpResponse) -> HttpResponse:
-    """Have htmx push the URL without the form's empty fields: shorter to share, same meaning."""
-    if is_partial(request):
-        kept = [(k, v) for k, values in request.GET.lists() for v in values if v]
-        response["HX-Push-Url"] = request.path + (f"?{urlencode(kept)}" if kept else "")
-    return response
 
 
 def touch_count() -> Coalesce:

@@ -1,0 +1,1 @@
+"""The connections app's screens, one module per screen."""
