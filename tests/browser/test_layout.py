@@ -271,6 +271,28 @@ def test_the_connections_table_shows_every_column_at_1280(browser, live_server, 
     assert last["x"] + last["width"] <= LAPTOP
 
 
+@pytest.mark.parametrize("path", ["/connections/", "/connections/attention/"])
+def test_the_connection_tables_are_cards_at_390(browser, live_server, layout_data, path):
+    """Every field of a row, the alias buttons included, is on screen without scrolling."""
+    page = _log_in(
+        browser.new_context(viewport={"width": PHONE, "height": HEIGHT}),
+        live_server.url,
+        layout_data["Program managers"],
+    )
+    page.goto(live_server.url + path)
+    expect(page.locator(".phone-cards thead")).to_be_hidden()
+    row = page.locator(".phone-cards tbody tr").first
+    for cell in row.locator("td").all():
+        box = cell.bounding_box()
+        assert box is not None
+        assert 0 <= box["x"] <= box["x"] + box["width"] <= PHONE, cell.get_attribute("data-label")
+        label, position = cell.evaluate(
+            "td => [getComputedStyle(td, '::before').content, getComputedStyle(td).position]"
+        )
+        assert label.strip('"') == cell.get_attribute("data-label")
+        assert position == "relative"  # its label sits beside it, not at the top of the page
+
+
 def test_the_nav_is_a_menu_at_390_that_opens_from_the_keyboard(logged_in_page, live_server):
     page = logged_in_page
     page.set_viewport_size({"width": PHONE, "height": HEIGHT})
