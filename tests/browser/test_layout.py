@@ -156,14 +156,15 @@ def layout_data(live_server, settings, midday, pm_user, ops_user):
     call_command("demo_setup", stdout=StringIO())
     call_command("demo_sync", wait=10, stdout=StringIO())
     flow = _first(Flow.objects.filter(title="commercial-solar"))
-    row = {"line": 2, "ref_id": "demo-biz-import-0002", "name": "Kemi Haddad-Brooks"}
     LinkBatch.objects.create(
         org_name=flow.org_name,
         flow=flow,
         filename="spring-campaign-customers-with-a-long-file-name.csv",
         rows=[
             {
-                **row,
+                "line": 2,
+                "ref_id": "demo-biz-import-0002",
+                "name": "Kemi Haddad-Brooks",
                 "email": "kemi.haddad-brooks@a-rather-long-domain-name.example.com",
                 "external_id": "CRM-000123456789",
                 "customer_type": "commercial",
