@@ -19,9 +19,9 @@ from leapdash.accounts.roles import dashboard_view, is_ops
 from leapdash.csvs import FileProblem, csv_response
 from leapdash.htmx import HtmxHttpRequest
 
-from . import bulk
-from .forms import BulkUploadForm
-from .models import Link, LinkBatch
+from .. import bulk
+from ..forms import BulkUploadForm
+from ..models import Link, LinkBatch
 
 ERRORS_SHOWN = 200
 

@@ -1,0 +1,1 @@
+"""The links app's screens, one module per screen."""
