@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from connections.models import Connection
+from links.models import Link
 from meters.models import Enrollment, PartnerRecord
 from meters.reconcile import reconcile
 
@@ -102,6 +103,14 @@ def test_the_meter_page_speaks_in_labels_and_links_its_connection_and_link(
     assert "Leap: Login &lt;broken&gt;" in page
     assert f'href="{reverse("connections:detail", args=[connection.pk])}"' in page
     assert 'data-meter-links><a href="/links/' in page
+
+
+def test_a_link_page_lists_its_meters_in_the_same_words(pm_client, labelled_meter):
+    link = Link.objects.get(ref_id="ref-1")
+    page = pm_client.get(reverse("links:detail", args=[link.pk])).content.decode()
+    assert "Pacific Gas &amp; Electric (PG&amp;E)" in page
+    assert "Mar 5, 2024" in _visible(page)
+    assert not ISO_DATE.search(page)
 
 
 @pytest.mark.parametrize(
