@@ -45,7 +45,6 @@ EXCLUDED = {
     "links:batch_confirm": "POST only",
     "links:batch_discard": "POST only",
     "links:batch_result": "CSV download",
-    "links:batch_errors": "CSV download",
     "connections:export": "CSV download",
     "connections:queue_csv": "CSV download",
     "connections:queue_json": "JSON download",
