@@ -7,13 +7,14 @@ ERROR" means one PG&E row in error and rows never repeat.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import django_filters
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from leapdash.clock import day_end, day_start
+from leapdash.db import is_postgresql
 from leapdash.leap.records.connections import UTILITY_IDS
 from leapdash.leap.utilities import UTILITY_LABELS
 from links.models import Flow, Link, Region, campaign_choices, search_links
@@ -32,11 +33,6 @@ def _utilities() -> list[tuple[str, str]]:
     return [(uid, UTILITY_LABELS.get(uid, name)) for name, uid in UTILITY_IDS.items()]
 
 
-def day_start(day: date) -> datetime:
-    """Midnight UTC: compared as a timestamp so the last-interaction index is used."""
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
 class InSubquery(Func):
     """`column IN (subquery)`, written `column = ANY(ARRAY(subquery))` on PostgreSQL: the array
     is computed once, so the condition is an index condition and can join a bitmap OR."""
@@ -52,7 +48,7 @@ class InSubquery(Func):
         column, subquery = self.get_source_expressions()
         column_sql, column_params = compiler.compile(column)
         subquery_sql, subquery_params = compiler.compile(subquery)  # "(SELECT ...)"
-        if connection.vendor == "postgresql":
+        if is_postgresql(connection):
             sql = f"{column_sql} = ANY(ARRAY{subquery_sql})"
         else:
             sql = f"{column_sql} IN {subquery_sql}"
@@ -197,7 +193,7 @@ class ConnectionFilter(django_filters.FilterSet):
     ) -> QuerySet[Connection]:
         if not value:
             return queryset
-        return queryset.filter(last_interaction_at__lt=day_start(value) + timedelta(days=1))
+        return queryset.filter(last_interaction_at__lt=day_end(value))
 
     def by_standing(
         self, queryset: QuerySet[Connection], name: str, value: Any
@@ -256,7 +252,7 @@ class NeverOpenedFilter(django_filters.FilterSet):
     def by_created_until(self, queryset: QuerySet[Link], name: str, value: Any) -> QuerySet[Link]:
         if not value:
             return queryset
-        return queryset.filter(created_at__lt=day_start(value) + timedelta(days=1))
+        return queryset.filter(created_at__lt=day_end(value))
 
 
 def never_opened_links() -> QuerySet[Link]:

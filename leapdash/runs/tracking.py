@@ -19,6 +19,8 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from leapdash.db import is_postgresql
+
 from .models import SyncRun
 
 log = logging.getLogger(__name__)
@@ -102,7 +104,7 @@ def commit_without_waiting_for_disk() -> None:
     For sync pages and their progress: a crash may lose the last few, which are then read
     again from Leap (the writes are idempotent). PostgreSQL makes commits durable in order, so
     a stored resume token never skips a page that was lost. Nothing to do elsewhere."""
-    if connection.vendor == "postgresql":
+    if is_postgresql():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
 

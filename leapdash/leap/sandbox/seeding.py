@@ -18,6 +18,7 @@ from django.db import connection as db
 from django.db import models, transaction
 
 from leapdash import pgcopy
+from leapdash.db import is_postgresql
 from leapdash.leap.utilities import REGION_UTILITIES
 
 from .documents import (
@@ -234,7 +235,7 @@ def reset() -> None:
     from .state import reset_clock
 
     models_: list[type[models.Model]] = [WebhookDelivery, Meter, Connection, JourneySession]
-    if db.vendor == "postgresql":
+    if is_postgresql(db):
         # TRUNCATE frees a million rows at once; the ORM's delete would walk them in batches
         tables = ", ".join(db.ops.quote_name(m._meta.db_table) for m in models_)
         with db.cursor() as cursor:
