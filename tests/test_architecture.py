@@ -5,6 +5,7 @@ feature app. A forbidden import fails here, naming the file, the line and the ru
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +37,7 @@ APP_PRIVATE = frozenset(
 CORE = (
     *("leapdash.leap", "leapdash.csvs", "leapdash.paging", "leapdash.pgcopy", "leapdash.htmx"),
     *("leapdash.runs", "leapdash.uploads", "leapdash.badinput", "leapdash.nostore"),
+    *("leapdash.db", "leapdash.clock"),
 )
 
 
@@ -165,3 +167,27 @@ def test_relative_imports_resolve_to_their_package():
     assert (2, "connections.views.hook", []) in lines
     in_init = list(imports("connections.views", "from . import queue", is_package=True))
     assert (1, "connections.views.queue", []) in in_init
+
+
+DOC = ROOT / "ARCHITECTURE.md"
+
+
+def _named_paths(text: str) -> list[str]:
+    return [
+        name
+        for name in re.findall(r"`([a-z_/]+(?:\.py|/))`", text)
+        if name.startswith(("leapdash/", "links/", "connections/", "meters/", "tests/"))
+    ]
+
+
+def test_every_module_architecture_md_names_exists():
+    """A rule found through the page is one step away: its module is where the page says."""
+    named = _named_paths(DOC.read_text())
+    assert len(named) > 25
+    assert [name for name in named if not (ROOT / name).exists()] == []
+
+
+def test_architecture_md_names_the_whole_core():
+    text = DOC.read_text()
+    short = {core.removeprefix("leapdash.") for core in CORE}
+    assert [name for name in sorted(short) if name.split(".")[0] not in text] == []
