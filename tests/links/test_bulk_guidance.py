@@ -8,6 +8,8 @@ from django.urls import reverse
 from links.bulk import NO_EMAIL_WARNING
 from links.models import Flow, Link, LinkBatch
 
+from .cases import TYPE_MISMATCHES
+
 HEADER = "ref_id,name,email,utility,customer_type\n"
 
 
@@ -29,18 +31,7 @@ def _batch(client, content: str, flow) -> LinkBatch:
         ("residential", "residential", None),
         ("commercial", "", None),
         ("commercial", "Commercial", None),
-        (
-            "residential",
-            "commercial",
-            "The flow spring-2025 is for residential customers and this customer is "
-            "commercial: choose a commercial flow, or correct the customer type.",
-        ),
-        (
-            "commercial",
-            "residential",
-            "The flow spring-2025 is for commercial customers and this customer is "
-            "residential: choose a residential flow, or correct the customer type.",
-        ),
+        *TYPE_MISMATCHES,
     ],
 )
 def test_each_rows_customer_type_must_be_the_flows(pm_client, flow, flow_type, cell, error):

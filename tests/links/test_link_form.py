@@ -9,6 +9,8 @@ from django.urls import reverse
 
 from links.models import Flow, Link
 
+from .cases import TYPE_MISMATCHES, connect_form
+
 NEW = "/links/new/"
 PREVIEW = "/links/new/preview/"
 
@@ -42,16 +44,7 @@ def _kinds(html: str) -> dict[str, str]:
 
 
 def _connect(flow, **overrides):
-    data = {
-        "kind": "connect",
-        "flow": flow.pk,
-        "customer_type": "residential",
-        "ref_id": "cust-0001",
-        "customer_name": "Ada Lovelace",
-        "customer_email": "ada@example.com",
-    }
-    data.update(overrides)
-    return data
+    return connect_form(flow, **overrides)
 
 
 def test_each_field_is_shown_for_its_kind_only(pm_client, flow):
@@ -105,18 +98,7 @@ def test_the_server_checks_and_saves_only_the_chosen_kinds_fields(
     [
         ("residential", "residential", None),
         ("commercial", "commercial", None),
-        (
-            "residential",
-            "commercial",
-            "The flow spring-2025 is for residential customers and this customer is "
-            "commercial: choose a commercial flow, or correct the customer type.",
-        ),
-        (
-            "commercial",
-            "residential",
-            "The flow spring-2025 is for commercial customers and this customer is "
-            "residential: choose a residential flow, or correct the customer type.",
-        ),
+        *TYPE_MISMATCHES,
     ],
 )
 def test_the_customer_type_must_match_the_flows(pm_client, flow, flow_type, customer_type, error):

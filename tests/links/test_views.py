@@ -13,23 +13,15 @@ from django.utils import timezone
 from links.builder import PROHIBITED_RESOURCES_MESSAGE
 from links.models import Flow, Link
 
+from .cases import connect_form
+
 NEW = "/links/new/"
 PREVIEW = "/links/new/preview/"
 
 
 def _connect_data(flow, **overrides):
-    data = {
-        "kind": "connect",
-        "flow": flow.pk,
-        "customer_type": "residential",
-        "ref_id": "cust-0001",
-        "customer_name": "Ada Lovelace",
-        "customer_email": "ada@example.com",
-        "requested_utilities": ["pge"],
-        "redirect_params": "campaign=spring&state=abc",
-    }
-    data.update(overrides)
-    return data
+    fields = {"requested_utilities": ["pge"], "redirect_params": "campaign=spring&state=abc"}
+    return connect_form(flow, **{**fields, **overrides})
 
 
 # --- building one link ---------------------------------------------------------------------------
