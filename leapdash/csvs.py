@@ -1,12 +1,17 @@
-"""CSV in and out. In: uploads read record by record as UTF-8, with one error for a file that
-cannot be read at all (FileProblem); each importer checks its own rows. Out: streamed
-responses whose cells cannot run as spreadsheet formulas."""
+"""CSV in and out. In: one reader for every upload (read_table): UTF-8 read record by record,
+the header matched to the importer's columns, and one error model, a FileProblem for a file
+that cannot be read at all and row problems (line, column, message) for the rest; each
+importer applies only its own row rules. Out: streamed responses whose cells cannot run as
+spreadsheet formulas."""
+
+from __future__ import annotations
 
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import IO, cast
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any, cast
 
 from django.http import HttpResponse, StreamingHttpResponse
 
@@ -98,3 +103,96 @@ def _first_undecodable_line(binary: IO[bytes]) -> int:
         except UnicodeDecodeError:
             return line
     return line
+
+
+def _blank(cells: list[str]) -> bool:
+    return not any(c.strip() for c in cells)
+
+
+def _found(header: list[str]) -> str:
+    return ", ".join(h.strip() for h in header) or "nothing"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """What an importer expects of its file, and what it says when the file falls short."""
+
+    aliases: Mapping[str, str]
+    required: tuple[str, ...]
+    empty: str  # the message for a file without a header row
+    # the message for missing required columns, given them and the header as found
+    missing: Callable[[list[str], str], str]
+    max_rows: int
+    too_many: str  # the message for a file past max_rows
+    max_errors: int  # row problems kept (all are counted)
+    unique_columns: bool = True  # a column named twice is a FileProblem
+    strict_width: bool = True  # filled cells past the header are a row problem
+
+
+@dataclass
+class ParsedRows:
+    """An upload read against its spec: the header, the rows the importer kept and every row
+    problem by line. rows() reads the file on demand, so memory is bounded by the rows kept."""
+
+    spec: TableSpec
+    header: list[str]
+    keys: list[str]  # the canonical column of each header cell
+    records: Iterator[tuple[int, list[str]]]
+    kept: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    error_count: int = 0
+    total: int = 0
+    first_line: dict[str, int] = field(default_factory=dict)
+
+    def error(self, line: int, column: str, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < self.spec.max_errors:
+            self.errors.append({"line": line, "column": column, "message": message})
+
+    def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
+        """(line, cells by canonical column) per filled row; blank rows are not counted."""
+        index = {k: i for i, k in enumerate(self.keys)}
+        width = len(self.header)
+        for line, cells in self.records:
+            if _blank(cells):
+                continue  # blank lines and rows of empty cells are not records
+            self.total += 1
+            if self.total > self.spec.max_rows:
+                raise FileProblem(self.spec.too_many)
+            if self.spec.strict_width and not _blank(cells[width:]):
+                self.error(line, "", f"The row has {len(cells)} fields; the header has {width}.")
+                continue
+            yield line, {k: (cells[i] if i < len(cells) else "") for k, i in index.items()}
+
+    def keep(self, line: int, unique: str, row: dict[str, Any]) -> int | None:
+        """Keep the row unless its unique value was kept before: then the earlier line."""
+        if unique in self.first_line:
+            return self.first_line[unique]
+        self.first_line[unique] = line
+        self.kept.append(row)
+        return None
+
+    def other_columns(self, known: Iterable[str]) -> list[tuple[str, str]]:
+        """(canonical column, name as written) of each named column not among the known."""
+        known = set(known)
+        return [
+            (key, name.strip())
+            for key, name in zip(self.keys, self.header, strict=True)
+            if key not in known and name.strip()
+        ]
+
+
+def read_table(binary: IO[bytes], spec: TableSpec) -> ParsedRows:
+    """Read the header and check it against the spec; the rows follow through rows()."""
+    records = read_records(binary)
+    header = next((cells for _line, cells in records if not _blank(cells)), None)
+    if header is None:
+        raise FileProblem(spec.empty)
+    keys = [column_key(name, spec.aliases) for name in header]
+    missing = [c for c in spec.required if c not in keys]
+    if missing:
+        raise FileProblem(spec.missing(missing, _found(header)))
+    repeated = sorted({k for k in keys if k and keys.count(k) > 1})
+    if repeated and spec.unique_columns:
+        raise FileProblem(f"The column {', '.join(repeated)} appears more than once.")
+    return ParsedRows(spec, header, keys, records)

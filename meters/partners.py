@@ -3,14 +3,12 @@ records derived from the links leapdash built (one per refId)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-# The links import's CSV reader: UTF-8 with or without BOM, exact line of a bad byte.
-from leapdash.csvs import FileProblem, column_key, read_records
+from leapdash.csvs import FileProblem, ParsedRows, TableSpec, read_table
 from links.builder import ref_id_problems
 from links.models import Link
 
@@ -19,7 +17,6 @@ from .models import PartnerImport, PartnerRecord
 MAX_ROWS = 50_000
 MAX_ERRORS_KEPT = 1_000
 MAX_EXPECTED_METERS = 10_000
-COLUMNS = ("reference", "name", "address", "program", "expected_meter_count")
 ALIASES = {
     "ref_id": "reference",
     "refid": "reference",
@@ -32,88 +29,63 @@ LIMITS = {"name": 256, "address": 600, "program": 128}
 
 __all__ = ["FileProblem", "derive_from_links", "import_partner_records", "parse_partner_csv"]
 
+TABLE = TableSpec(
+    aliases=ALIASES,
+    required=("reference",),
+    empty=(
+        "The file is empty. The first row must name the columns: reference, name, "
+        "address, program, expected_meter_count."
+    ),
+    missing=lambda _missing, found: (
+        "The file has no reference column (also accepted: ref_id, partner_reference); "
+        f"found: {found}."
+    ),
+    max_rows=MAX_ROWS,
+    too_many=f"The file has more than {MAX_ROWS:,} rows: split it.",
+    max_errors=MAX_ERRORS_KEPT,
+    # a column named twice: the last one counts; extra cells past the header are ignored
+    unique_columns=False,
+    strict_width=False,
+)
 
-@dataclass
-class ParsedRecords:
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    total: int = 0
 
-    def error(self, line: int, column: str, message: str) -> None:
-        if len(self.errors) < MAX_ERRORS_KEPT:
-            self.errors.append({"line": line, "column": column, "message": message})
-
-
-def _key(name: str) -> str:
-    return column_key(name, ALIASES)
-
-
-def parse_partner_csv(binary: IO[bytes]) -> ParsedRecords:
+def parse_partner_csv(binary: IO[bytes]) -> ParsedRows:
     """Read and check every row; nothing is stored here."""
-    records = read_records(binary)
-    header: list[str] = []
-    for _line, cells in records:
-        if any(c.strip() for c in cells):
-            header = cells
-            break
-    if not header:
-        raise FileProblem(
-            "The file is empty. The first row must name the columns: reference, name, "
-            "address, program, expected_meter_count."
-        )
-    keys = [_key(h) for h in header]
-    if "reference" not in keys:
-        raise FileProblem(
-            "The file has no reference column (also accepted: ref_id, partner_reference); "
-            f"found: {', '.join(h.strip() for h in header) or 'nothing'}."
-        )
-    index = {k: i for i, k in enumerate(keys) if k in COLUMNS}
-    parsed = ParsedRecords()
-    first_line: dict[str, int] = {}
-    for line, cells in records:
-        if not any(c.strip() for c in cells):
-            continue
-        parsed.total += 1
-        if parsed.total > MAX_ROWS:
-            raise FileProblem(f"The file has more than {MAX_ROWS:,} rows: split it.")
-        row = {k: (cells[i].strip() if i < len(cells) else "") for k, i in index.items()}
-        ok = True
-        for problem in ref_id_problems(row["reference"]):
-            parsed.error(line, "reference", problem)
-            ok = False
-        for column, limit in LIMITS.items():
-            if len(row.get(column, "")) > limit:
-                parsed.error(line, column, f"At most {limit} characters.")
-                ok = False
-        expected = row.get("expected_meter_count", "")
-        if expected:
-            if not expected.isdigit() or not 1 <= int(expected) <= MAX_EXPECTED_METERS:
-                parsed.error(
-                    line,
-                    "expected_meter_count",
-                    f"Expected meter count must be a whole number from 1 to "
-                    f"{MAX_EXPECTED_METERS:,} (or empty), not {expected[:20]!r}.",
-                )
-                ok = False
-        if ok and row["reference"] in first_line:
-            parsed.error(
-                line,
-                "reference",
-                f"The reference {row['reference']} is also on line {first_line[row['reference']]}.",
+    table = read_table(binary, TABLE)
+    for line, cells in table.rows():
+        row = _check_row(table, line, {k: v.strip() for k, v in cells.items()})
+        if row is not None and (earlier := table.keep(line, row["reference"], row)) is not None:
+            table.error(
+                line, "reference", f"The reference {row['reference']} is also on line {earlier}."
             )
-            ok = False
-        if ok:
-            first_line[row["reference"]] = line
-            parsed.rows.append(
-                {
-                    "reference": row["reference"],
-                    "name": row.get("name", ""),
-                    "address": row.get("address", ""),
-                    "program": row.get("program", ""),
-                    "expected_meter_count": int(expected) if expected else None,
-                }
-            )
-    return parsed
+    return table
+
+
+def _check_row(table: ParsedRows, line: int, row: dict[str, str]) -> dict[str, Any] | None:
+    """The row as stored in the upload, or None after recording its errors."""
+    before = table.error_count
+    for problem in ref_id_problems(row["reference"]):
+        table.error(line, "reference", problem)
+    for column, limit in LIMITS.items():
+        if len(row.get(column, "")) > limit:
+            table.error(line, column, f"At most {limit} characters.")
+    expected = row.get("expected_meter_count", "")
+    if expected and (not expected.isdigit() or not 1 <= int(expected) <= MAX_EXPECTED_METERS):
+        table.error(
+            line,
+            "expected_meter_count",
+            f"Expected meter count must be a whole number from 1 to "
+            f"{MAX_EXPECTED_METERS:,} (or empty), not {expected[:20]!r}.",
+        )
+    if table.error_count > before:
+        return None
+    return {
+        "reference": row["reference"],
+        "name": row.get("name", ""),
+        "address": row.get("address", ""),
+        "program": row.get("program", ""),
+        "expected_meter_count": int(expected) if expected else None,
+    }
 
 
 class ImportRefused(ValueError):

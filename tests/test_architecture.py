@@ -17,6 +17,7 @@ FEATURE_APPS = ("links", "connections", "meters")
 APP_PRIVATE = frozenset(
     {
         "admin",
+        "batches",
         "bulk",
         "bulk_views",
         "csvs",

@@ -19,7 +19,7 @@ from leapdash.accounts.roles import dashboard_view, is_ops
 from leapdash.csvs import FileProblem, csv_response
 from leapdash.htmx import HtmxHttpRequest
 
-from .. import bulk
+from .. import batches, bulk
 from ..forms import BulkUploadForm
 from ..models import Link, LinkBatch
 
@@ -73,12 +73,12 @@ def _parse_into_batch(request: HttpRequest, form: BulkUploadForm) -> LinkBatch |
         flow=flow,
         kind=kind,
         filename=upload.name[:255],
-        rows=parsed.rows,
-        errors=parsed.errors,
-        error_count=parsed.error_count,
+        rows=parsed.table.kept,
+        errors=parsed.table.errors,
+        error_count=parsed.table.error_count,
         param_columns=parsed.param_columns,
         ignored_columns=parsed.ignored_columns,
-        total_rows=parsed.total,
+        total_rows=parsed.table.total,
         created_by_id=request.user.pk,
     )
 
@@ -140,8 +140,8 @@ def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "Nothing to create: every valid row was imported before.")
         return redirect("links:batch", pk=batch.pk)
     try:
-        created = bulk.import_batch(batch.pk)
-    except bulk.ImportConflict as conflict:
+        created = batches.import_batch(batch.pk)
+    except batches.ImportConflict as conflict:
         taken = ", ".join(conflict.ref_ids[:10])
         messages.error(
             request,

@@ -64,7 +64,7 @@ def partner_upload(request: HtmxHttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("meters:partners"))
     batch = PartnerImport.objects.create(
         filename=(upload.name or "")[:255],
-        rows=parsed.rows,
+        rows=parsed.kept,
         errors=parsed.errors,
         total_rows=parsed.total,
         created_by_id=request.user.pk,
