@@ -17,12 +17,12 @@ ROUNDS = 3  # passes over the pages per timing
 
 def measure(server: Server) -> list[Row]:
     answer = run_child("parse", "parse", {"base_url": server.url}, child_env(server.database))
-    section = "5. Parse"
+    section = "parse"
     rows = []
     for kind in ("connections", "meters"):
         d = answer.data[kind]
         rows.append(
-            ratio_row(section, f"{kind}: records.py parse (json.loads + records), records/s",
+            ratio_row(section, f"parse: {kind} pages, records.py (bytes → records), records/s",
                       d["parse_rate"], d["loads_rate"], "rec/s", "json.loads alone", 0,
                       at_least=True,
                       note=f"{d['records']:,} records, {d['bytes'] / 1e6:.1f} MB; "
