@@ -5,6 +5,9 @@
 - naive baseline: per-record update_or_create of the connection and its utility rows;
 - re-sync with nothing changed: rows written counted by PostgreSQL (pg_stat_user_tables);
 - peak RSS of the sync process at N and at N/10.
+
+Fetch-only, full sync and re-sync run in turn, five rounds, and each figure is the median of
+its five runs: load from elsewhere on the machine then hits both sides of a ratio.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ SANDBOX_SERVER_ENV = {
     "LEAP_SANDBOX_REFRESH_SECONDS": "0",
     "LEAP_SANDBOX_METER_DELAY_HOURS": "0",
 }
+# Rounds of fetch-only, full sync and re-sync: medians of 5 of each
+SYNC_REPS = 5
 SYNCED_TABLES = ("connections_connection", "connections_utilityconnection")
 
 
@@ -95,37 +100,22 @@ def _sync_env(server: Server, database: str) -> dict[str, str]:
 def measure(server: Server, connections: int, naive_subset: int) -> list[Row]:
     target = target_db()
     env = _sync_env(server, target)
-    section = f"1. Connect sync (N={connections:,})"
+    section = "sync"
 
-    fetch = []
-    for rep in range(REPS):
-        answer = run_child("sync", "fetch", {}, env)
-        assert answer.data["records"] == connections, answer.data
-        fetch.append(answer.data["seconds"])
-        say(f"fetch-only {rep + 1}/{REPS}: {fetch[-1]:.1f}s")
-
-    full, full_rss = [], []
-    for rep in range(REPS):
-        _empty(target)
-        answer = run_child("sync", "sync", {}, env)
-        counts = answer.data["counts"]
-        assert counts["created"] == connections, counts
-        assert counts["errors"] == 0, counts
-        full.append(answer.data["seconds"])
-        full_rss.append(answer.peak_rss_mb)
-        say(f"full sync {rep + 1}/{REPS}: {full[-1]:.1f}s, peak RSS {answer.peak_rss_mb:.0f} MB")
-
-    resync, written = [], []
-    for rep in range(REPS):
-        before = _writes(target)
-        answer = run_child("sync", "sync", {}, env)
-        time.sleep(1)  # the server's statistics of the exited backend
-        written.append(_writes(target) - before)
-        counts = answer.data["counts"]
-        resync.append(answer.data["seconds"])
+    # Fetch-only, full sync and re-sync take turns within each round, so a burst of load
+    # from elsewhere on the machine slows both sides of a ratio rather than one of them.
+    fetch, full, full_rss, resync, written = [], [], [], [], []
+    for rep in range(SYNC_REPS):
+        fetch.append(_fetch_once(env, connections))
+        full_s, rss = _full_once(target, env, connections)
+        full.append(full_s)
+        full_rss.append(rss)
+        resync_s, rows_written = _resync_once(target, env)
+        resync.append(resync_s)
+        written.append(rows_written)
         say(
-            f"re-sync {rep + 1}/{REPS}: {resync[-1]:.1f}s, {written[-1]} rows written "
-            f"(created {counts['created']}, updated {counts['updated']})"
+            f"round {rep + 1}/{SYNC_REPS}: fetch-only {fetch[-1]:.2f}s, full sync {full_s:.2f}s "
+            f"(peak RSS {rss:.0f} MB), re-sync {resync_s:.2f}s ({rows_written} rows written)"
         )
 
     naive = []
@@ -143,17 +133,17 @@ def measure(server: Server, connections: int, naive_subset: int) -> list[Row]:
     naive_rate = 1 / median(naive)
     full_rate = 1 / per_record_full
     rows = [
-        ratio_row(section, "full sync into an empty DB", full_s, fetch_s, "s", "fetch-only",
-                  1.5, samples=full),
-        ratio_row(section, "leapdash sync vs naive update_or_create, records/s", full_rate,
+        ratio_row(section, f"sync: full sync into an empty DB, N={connections:,}", full_s,
+                  fetch_s, "s", "fetch-only", 1.5, samples=full),
+        ratio_row(section, "sync: leapdash vs naive update_or_create, records/s", full_rate,
                   naive_rate, "rec/s", "naive", 10, at_least=True,
                   note=f"naive on the first {naive_subset:,} records, per-record rates",
                   samples=naive),
-        ratio_row(section, "re-sync, nothing changed", resync_s, fetch_s, "s", "fetch-only",
+        ratio_row(section, "sync: re-sync, nothing changed", resync_s, fetch_s, "s", "fetch-only",
                   1.2, samples=resync),
-        Row(section, "re-sync rows written (max of runs)", max(written), "rows",
+        Row(section, "sync: rows written by the re-sync (max of runs)", max(written), "rows",
             target="= 0", passed=max(written) == 0, samples=[float(w) for w in written]),
-        Row(section, "fetch-only (client pages + parse)", fetch_s, "s", samples=fetch,
+        Row(section, "sync: fetch-only (client pages + parse)", fetch_s, "s", samples=fetch,
             note=f"{connections / fetch_s:,.0f} records/s"),
     ]  # fmt: skip
     # The database share alone: what the naive script and the sync add on top of fetching.
@@ -161,10 +151,32 @@ def measure(server: Server, connections: int, naive_subset: int) -> list[Row]:
     full_db = per_record_full - fetch_s / connections
     if naive_db > 0 and full_db > 0:
         rows.append(
-            Row(section, "write share only: naive vs leapdash, µs/record", full_db * 1e6, "µs",
-                naive_db * 1e6, "naive", naive_db / full_db, note="fetch time subtracted")
+            Row(section, "sync: write share only, naive vs leapdash, µs/record", full_db * 1e6,
+                "µs", naive_db * 1e6, "naive", naive_db / full_db, note="fetch time subtracted")
         )  # fmt: skip
     return rows + [_rss_row(section, full_rss)]
+
+
+def _fetch_once(env: dict[str, str], connections: int) -> float:
+    answer = run_child("sync", "fetch", {}, env)
+    assert answer.data["records"] == connections, answer.data
+    return float(answer.data["seconds"])
+
+
+def _full_once(target: str, env: dict[str, str], connections: int) -> tuple[float, float]:
+    _empty(target)
+    answer = run_child("sync", "sync", {}, env)
+    counts = answer.data["counts"]
+    assert counts["created"] == connections, counts
+    assert counts["errors"] == 0, counts
+    return float(answer.data["seconds"]), answer.peak_rss_mb
+
+
+def _resync_once(target: str, env: dict[str, str]) -> tuple[float, int]:
+    before = _writes(target)
+    answer = run_child("sync", "sync", {}, env)
+    time.sleep(1)  # the server's statistics of the exited backend
+    return float(answer.data["seconds"]), _writes(target) - before
 
 
 _small_rss: list[float] = []
@@ -183,7 +195,7 @@ def measure_small(server: Server, connections: int) -> None:
 
 
 def _rss_row(section: str, big: list[float]) -> Row:
-    return ratio_row(section, "peak RSS of the sync process, N vs N/10", median(big),
+    return ratio_row(section, "sync: peak RSS of the sync process, N vs N/10", median(big),
                      median(_small_rss), "MB", "N/10", 1.3, samples=big)  # fmt: skip
 
 

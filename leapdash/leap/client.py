@@ -140,7 +140,7 @@ class LeapClient:
         def fetch(query: list[tuple[str, str]]) -> Callable[[str | None], Any]:
             def get(token: str | None) -> Any:
                 pairs = query if token is None else [*query, ("page-token", token)]
-                return self._http.call("GET", CONNECTIONS, query=pairs)
+                return self._http.call("GET", CONNECTIONS, query=pairs, decode=rec.decode_body)
 
             return get
 
@@ -150,6 +150,7 @@ class LeapClient:
             rec.connections_page,
             rec.parse_connection,
             page_token,
+            rec.clean_connection,
         )
 
     # --- Meters v2 / Enrollments v2 ---------------------------------------------------------
@@ -168,6 +169,7 @@ class LeapClient:
             rec.search_page,
             rec.parse_meter,
             page_token,
+            rec.clean_meter,
         )
 
     def iter_enrollments(
@@ -285,7 +287,10 @@ class LeapClient:
     def _search(self, path: str, body: dict[str, Any]) -> Callable[[str | None], Any]:
         def post(token: str | None) -> Any:
             return self._http.call(
-                "POST", path, body=body if token is None else {**body, "page_token": token}
+                "POST",
+                path,
+                body=body if token is None else {**body, "page_token": token},
+                decode=rec.decode_body,
             )
 
         return post
@@ -297,17 +302,21 @@ class LeapClient:
         split: Callable[[object], tuple[list[Any], str | None]],
         parse: Callable[[object], R],
         page_token: str | None,
+        clean_parse: Callable[[object], R] | None = None,
     ) -> Iterator[Page[R]]:
-        """Walk each search's pages in turn, one page in memory; log per page and per call."""
+        """Walk each search's pages in turn, one page in memory; log per page and per call.
+        A clean page (records.Body) is read by `clean_parse` where there is one: the same
+        records and errors as `parse` gives, sooner."""
         stats = CallStats(call)
         try:
             for n, fetch in enumerate(fetches):
                 token = page_token if n == 0 else None
                 while True:
                     started = time.monotonic()
-                    data = stats.fetch(fetch, token, self._book)
+                    body: rec.Body = stats.fetch(fetch, token, self._book)
+                    read = clean_parse if body.clean and clean_parse is not None else parse
                     try:
-                        items, next_token = split(data)
+                        items, next_token = split(body.data)
                     except ValueError as exc:
                         raise LeapProtocolError(f"{call}: unexpected page shape: {exc}") from None
                     if next_token is not None and next_token == token:
@@ -315,7 +324,7 @@ class LeapClient:
                     page: Page[R] = Page([], [], next_token, self._book.retries)
                     for item in items:
                         try:
-                            page.records.append(parse(item))
+                            page.records.append(read(item))
                         except rec.RecordError as err:
                             page.errors.append(err)
                     stats.page(page, time.monotonic() - started)

@@ -78,8 +78,10 @@ class Transport:
         query: Sequence[tuple[str, str]] = (),
         body: dict[str, Any] | None = None,
         empty_ok: bool = False,
+        decode: Callable[[bytes], Any] = json.loads,
     ) -> Any:
-        """One request (urllib3 retries inside it) → decoded JSON, or a LeapError.
+        """One request (urllib3 retries inside it) → decoded JSON, or a LeapError. `decode`
+        reads a 2xx body; it raises ValueError, as json.loads does, for one that is not JSON.
 
         A read (a GET or a search) answered 2xx with a body that is not JSON, e.g. cut off
         mid-body by a proxy, is asked again like a 5xx: up to max_retries times, backing off.
@@ -93,7 +95,7 @@ class Transport:
         read_only = method == "GET" or path in self.read_only_posts
         for attempt in range(self.max_retries + 1):
             try:
-                return self._request(method, path, url, body, empty_ok)
+                return self._request(method, path, url, body, empty_ok, decode)
             except _NotJson as exc:
                 if not read_only or attempt == self.max_retries:
                     raise exc.error from None
@@ -106,7 +108,13 @@ class Transport:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _request(
-        self, method: str, path: str, url: str, body: dict[str, Any] | None, empty_ok: bool
+        self,
+        method: str,
+        path: str,
+        url: str,
+        body: dict[str, Any] | None,
+        empty_ok: bool,
+        decode: Callable[[bytes], Any],
     ) -> Any:
         response, content = self._send(method, path, url, body)
         status = response.status_code
@@ -114,7 +122,7 @@ class Transport:
             if not content.strip() and empty_ok:
                 return None
             try:
-                return json.loads(content)
+                return decode(content)
             except ValueError:
                 raise _NotJson(
                     LeapProtocolError(

@@ -22,6 +22,7 @@ from .connections import (
     utility_id,
 )
 from .envelopes import connections_page, error_title, search_page
+from .fast import Body, clean_connection, clean_meter, decode_body
 from .meters import (
     ACTION_TYPES,
     CUSTOMER_CLASSIFICATIONS,
@@ -67,6 +68,7 @@ __all__ = [
     "UTILITY_IDS",
     "UTILITY_STATUSES",
     "WEBHOOK_EVENT_TYPES",
+    "Body",
     "BulkUpdateError",
     "BulkUpdateResult",
     "AgreementsRecord",
@@ -79,7 +81,10 @@ __all__ = [
     "UtilityConnectionRecord",
     "WebhookSubscription",
     "WebhookTestResult",
+    "clean_connection",
+    "clean_meter",
     "connections_page",
+    "decode_body",
     "error_title",
     "format_datetime",
     "is_valid_partner_reference",
