@@ -16,6 +16,7 @@ from .choices import (
     AgreementStatus,
     ConnectionStatus,
     ErrorCode,
+    TemplateChannel,
     UtilityStatus,
     label_of,
 )
@@ -352,13 +353,9 @@ class OutgoingHook(models.Model):
 class MessageTemplate(models.Model):
     """The text of one message key at one touch on one channel, as program managers edit it."""
 
-    class Channel(models.TextChoices):
-        EMAIL = "email", "Email"
-        SMS = "sms", "SMS"
-
     key = models.CharField(max_length=64)
     touch = models.PositiveSmallIntegerField()
-    channel = models.CharField(max_length=16, choices=Channel.choices)
+    channel = models.CharField(max_length=16, choices=TemplateChannel.choices)
     subject = models.CharField(max_length=200, blank=True, help_text="Email only.")
     body = models.TextField()
     version = models.PositiveIntegerField(default=1)

@@ -69,7 +69,7 @@ def _longest_link(example: Connection | None) -> str:
     """The longest real link of the example's flow (of any link without one): SMS lengths
     are counted with it, so a text that fits does so for every customer of the flow."""
     links = Link.objects.all()
-    if example is not None and example.link is not None:
+    if example is not None and example.link is not None and example.link.flow_id is not None:
         links = links.filter(flow_id=example.link.flow_id)
     found = links.annotate(n=Length("url")).order_by("-n").values_list("url", flat=True).first()
     return found or SAMPLE_LINK

@@ -261,7 +261,9 @@ def test_the_history_shows_who_and_what_changed_and_revert_restores(pm_client, p
         MESSAGES["error.BAD_LOGIN"].body,
         4,
     )
-    assert row.versions.first().note == "Reverted to version 1"
+    latest = row.versions.first()
+    assert latest is not None
+    assert latest.note == "Reverted to version 1"
     assert pm_client.post(f"{EDIT}revert/", {"version": "99"}).status_code == 404
 
 
