@@ -99,3 +99,10 @@ def label_of(choices: type[models.TextChoices], value: str | None) -> str:
 @cache
 def _labels(choices: type[models.TextChoices]) -> Mapping[str, str]:
     return dict(choices.choices)
+
+
+class TemplateChannel(models.TextChoices):
+    """The channels a message template is written for."""
+
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"

@@ -45,6 +45,7 @@ from .cadence import (
 from .choices import Action
 from .messages import FINISH_CONNECTING_KEY, Message, render_message
 from .models import Connection, Touchpoint
+from .templates import EMAIL, SMS, Book, shorten_sms, template_book, template_for
 
 SCAN_CHUNK = 500
 
@@ -97,6 +98,7 @@ class DueTouch:
             "message_key": self.message_key,
             "subject": self.message.subject,
             "body": self.message.body,
+            "template_version": self.message.version,
         }
 
 
@@ -194,27 +196,44 @@ def _past_touches(c: Connection, now: datetime) -> list[PastTouch]:
     return [PastTouch(t.at, t.abandoned_at, t.outcome, t.snoozed_until) for t in touches]
 
 
-def due_for(c: Connection, now: datetime) -> DueTouch | None:
+def message_for(
+    c: Connection, key: str, touch: int, channel: str = EMAIL, book: Book | None = None
+) -> Message:
+    """The stored template for this key, touch and channel, filled for one connection; an SMS
+    is shortened before its link to fit."""
+    link = c.link
+    url = link.url if link else ""
+    message = render_message(
+        key,
+        customer_name=link.customer_name if link else "",
+        link_url=url,
+        subjects=c.message_subjects,
+        org=link.org_name if link else "",
+        template=template_for(key, touch, channel, book),
+    )
+    if channel == SMS:
+        return Message("", shorten_sms(message.body, url), message.version)
+    return message
+
+
+def due_for(
+    c: Connection, now: datetime, *, channel: str = EMAIL, book: Book | None = None
+) -> DueTouch | None:
     found = next_touch_of(c, now)
     if found is None:
         return None
     nt, key = found
     if nt.state != CadenceState.DUE:
         return None
-    link = c.link
-    message = render_message(
-        key,
-        customer_name=link.customer_name if link else "",
-        link_url=link.url if link else "",
-        subjects=c.message_subjects,
-    )
-    return DueTouch(c, nt, key, message)
+    return DueTouch(c, nt, key, message_for(c, key, nt.touch or 1, channel, book))
 
 
-def due_touches(now: datetime) -> Iterator[DueTouch]:
-    """Every touch due now, longest-waiting abandonment first, streamed in chunks."""
+def due_touches(now: datetime, *, channel: str = EMAIL) -> Iterator[DueTouch]:
+    """Every touch due now, longest-waiting abandonment first, streamed in chunks, each with
+    its message on `channel` (email, or SMS for an SMS hook)."""
+    book = template_book()  # one query for every template, whatever the number of touches
     for c in candidates(now).iterator(chunk_size=SCAN_CHUNK):
-        due = due_for(c, now)
+        due = due_for(c, now, channel=channel, book=book)
         if due is not None:
             yield due
 

@@ -25,6 +25,7 @@ from django.db.models import F
 from .due import DueTouch, due_touches
 from .models import OutgoingHook, Touchpoint
 from .receivers import guarded_session
+from .templates import EMAIL, SMS
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,9 @@ def post_due_touches(now: datetime, *, session: requests.Session | None = None) 
         return result  # another run is posting: it takes these touches too
     http = session or guarded_session()
     try:
-        for i, due in enumerate(due_touches(now)):
+        # an SMS hook gets the SMS templates (shortened to fit); every other channel the email
+        channel = SMS if hook.channel == Touchpoint.Channel.SMS else EMAIL
+        for i, due in enumerate(due_touches(now, channel=channel)):
             if i >= HOOK_BATCH:
                 break
             if not _post_one(http, hook, due, now, result):

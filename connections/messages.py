@@ -1,5 +1,6 @@
-"""The customer message catalogue: one subject and body per next action and utility error code,
-filled with plain text values by render_message (templates escape the result)."""
+"""The customer message catalogue: one subject and body per next action and utility error code
+(the built-in texts, seeded as the first version of each stored template, connections/
+templates.py), filled with plain text values by render_message (pages escape the result)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 class Message:
     subject: str
     body: str
+    version: int = 0  # the stored template's version; 0 for the built-in text
 
 
 GENERIC_ERROR_KEY = "error.generic"
@@ -156,28 +158,51 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def first_name(customer_name: str) -> str:
+    words = customer_name.split()
+    return words[0] if words else ""
+
+
+def message_values(
+    *, customer_name: str = "", link_url: str = "", subjects: Sequence[str] = (), org: str = ""
+) -> dict[str, str]:
+    """The fixed mapping every message is filled from (templates.FIELDS lists its names)."""
+    names = join_names(short_utility(s) for s in subjects)
+    return {
+        "customer": customer_name or "there",
+        "first_name": first_name(customer_name) or "there",
+        "link": link_url,
+        "utility": names or "your utility",
+        "utilities": names or "the remaining utilities",
+        "agreements": names or "agreement",
+        "org": org,
+    }
+
+
 def render_message(
     message_key: str,
     *,
     customer_name: str = "",
     link_url: str = "",
     subjects: Sequence[str] = (),
+    org: str = "",
+    template: Message | None = None,
 ) -> Message:
-    """Fill a catalogue message with plain text values (the template layer escapes them).
+    """Fill a message with plain text values (the template layer escapes them): `template`
+    (templates.template_for's answer), else the catalogue's text for the key.
 
     Unknown keys render the generic retry message. Values are inserted, never re-parsed, so a
     name containing braces cannot reach the template syntax.
     """
-    message = MESSAGES.get(message_key, MESSAGES[GENERIC_ERROR_KEY])
-    names = join_names(short_utility(s) for s in subjects)
-    values = _Blank(
-        customer=customer_name or "there",
-        link=link_url,
-        utility=names or "your utility",
-        utilities=names or "the remaining utilities",
-        agreements=names or "agreement",
+    from .templates import fill_safely  # templates.py reads this catalogue
+
+    if template is None:
+        template = MESSAGES.get(message_key, MESSAGES[GENERIC_ERROR_KEY])
+    values = message_values(
+        customer_name=customer_name, link_url=link_url, subjects=subjects, org=org
     )
-    return Message(_sentence(message.subject.format_map(values)), message.body.format_map(values))
+    subject = _sentence(fill_safely(template.subject, values))
+    return Message(subject, fill_safely(template.body, values), template.version)
 
 
 def message_title(message_key: str) -> str:

@@ -16,8 +16,7 @@ from links.models import LandingVisit
 
 from .badges import status_note
 from .cadence import describe_touch
-from .due import next_touch_of, policy_for
-from .messages import render_message
+from .due import message_for, next_touch_of, policy_for
 from .models import Connection, Touchpoint, UtilityConnection, WebhookEvent
 
 TIMELINE_LIMIT = 50  # per source, newest first: the pages stay bounded
@@ -92,18 +91,14 @@ def connection_context(c: Connection, now: datetime) -> dict[str, Any]:
     """What the connection page and the link page show of one connection: the message its next
     action sends, why the action may differ from Leap's status, the next touch and the
     timeline. `c` comes with its link, utilities and touchpoints prefetched."""
-    link = c.link
-    message = None
-    if c.message_key:
-        message = render_message(
-            c.message_key,
-            customer_name=link.customer_name if link else "",
-            link_url=link.url if link else "",
-            subjects=c.message_subjects,
-        )
     # the cadence reads the recent touches: they are prefetched already
     c.recent_touches = list(c.touchpoints.all())  # type: ignore[attr-defined]
     upcoming = next_touch_of(c, now)
+    message = None
+    if c.message_key:
+        # the email of the next touch (touch 1 when the cadence has none to come)
+        touch = (upcoming[0].touch if upcoming else None) or 1
+        message = message_for(c, c.message_key, touch)
     return {
         "c": c,
         "message": message,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attention, connections, funnel, hook, queue
+from .views import attention, connections, funnel, hook, messages, queue
 
 app_name = "connections"
 urlpatterns = [
@@ -17,5 +17,19 @@ urlpatterns = [
     path("<int:pk>/alias/", attention.confirm_alias, name="alias"),
     path("funnel/", funnel.funnel, name="funnel"),
     path("funnel.csv", funnel.funnel_csv, name="funnel_csv"),
+    path("messages/", messages.message_list, name="messages"),
+    path(
+        "messages/<str:key>/<int:touch>/<str:channel>/", messages.message_edit, name="message_edit"
+    ),
+    path(
+        "messages/<str:key>/<int:touch>/<str:channel>/preview/",
+        messages.message_preview,
+        name="message_preview",
+    ),
+    path(
+        "messages/<str:key>/<int:touch>/<str:channel>/revert/",
+        messages.message_revert,
+        name="message_revert",
+    ),
     path("sync/", connections.sync_now, name="sync_now"),
 ]

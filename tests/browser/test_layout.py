@@ -53,6 +53,8 @@ EXCLUDED = {
     "connections:alias": "POST only",
     "connections:funnel_csv": "CSV download",
     "connections:sync_now": "POST only",
+    "connections:message_preview": "POST only (the template editor's live preview, checked there)",
+    "connections:message_revert": "POST only",
     "meters:export": "CSV download",
     "meters:fix": "POST only",
     "meters:sync_now": "POST only",
@@ -99,6 +101,7 @@ SAMPLES: dict[str, Callable[[], dict[str, Any]]] = {
     "connections:detail": lambda: {
         "pk": _first(Connection.objects.filter(status="ERROR").order_by("pk")).pk
     },
+    "connections:message_edit": lambda: {"key": "error.BAD_LOGIN", "touch": 1, "channel": "sms"},
     "meters:partner_import": lambda: {"pk": _first(PartnerImport.objects.all()).pk},
     "meters:detail": lambda: {"meter_id": _first(Meter.objects.order_by("pk")).meter_id},
     "sandbox:connect": lambda: {"org": "demo-energy", "title": "commercial-solar"},

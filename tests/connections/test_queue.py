@@ -251,7 +251,8 @@ def test_working_out_due_touches_takes_the_same_queries_for_1_and_30_connections
     _store(
         *(conn("NOT_STARTED", ref_id=f"n{i}", last=now - timedelta(hours=5)) for i in range(rows))
     )
-    with django_assert_num_queries(2):  # the candidates with links and flows, recent touches
+    # the message templates, the candidates with links and flows, their recent touches
+    with django_assert_num_queries(3):
         due = list(due_touches(now))
     assert len(due) == rows
 

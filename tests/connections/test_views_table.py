@@ -344,8 +344,8 @@ def test_detail_runs_a_fixed_number_of_queries(
         )
     pm_client.get(f"/connections/{c.pk}/")
     # session, user, roles, connection + link + flow, utilities, touchpoints, visits,
-    # webhooks, meters
-    with django_assert_num_queries(9):
+    # webhooks, meters, the message template
+    with django_assert_num_queries(10):
         assert pm_client.get(f"/connections/{c.pk}/").status_code == 200
 
 

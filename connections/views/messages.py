@@ -1,0 +1,220 @@
+"""The message templates page: every message key's texts per touch and channel, the editor with
+its live preview for a real connection of that kind (or a sample one), and the version history
+with revert. Program managers and ops both edit: the texts are the partner's own words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages as flash
+from django.db import transaction
+from django.db.models.functions import Length
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from leapdash.accounts.roles import dashboard_view
+from leapdash.htmx import HtmxHttpRequest
+from links.models import Link
+
+from ..due import message_for
+from ..messages import MESSAGES, Message, render_message
+from ..models import Connection, MessageTemplate, MessageTemplateVersion
+from ..templates import (
+    CHANNELS,
+    FIELDS,
+    SMS,
+    SMS_LIMIT,
+    TOUCHES,
+    builtin_for,
+    shorten_sms,
+    template_book,
+    template_errors,
+    template_for,
+)
+from .queue import group_title
+
+SAMPLE_NAME, SAMPLE_UTILITIES = "Alex Rivera", ["PG&E: Pacific Gas and Electric"]
+SAMPLE_LINK = "https://connect.leap.energy/c/sample-link"
+
+
+def _checked(key: str, touch: int, channel: str) -> None:
+    if key not in MESSAGES or touch not in TOUCHES or channel not in CHANNELS:
+        raise Http404("No such message template.")
+
+
+@dashboard_view
+@require_GET
+def message_list(request: HtmxHttpRequest) -> HttpResponse:
+    book = template_book()
+    groups = []
+    for key in MESSAGES:
+        rows = []
+        for touch in TOUCHES:
+            for channel in CHANNELS:
+                template = template_for(key, touch, channel, book)
+                rows.append({"touch": touch, "channel": channel, "t": template})
+        groups.append({"key": key, "title": group_title(key), "rows": rows})
+    return render(request, "connections/messages.html", {"groups": groups})
+
+
+def _example(key: str) -> Connection | None:
+    """The latest connection this message goes to: the preview's customer."""
+    rows = Connection.objects.filter(message_key=key).select_related("link", "link__flow")
+    return rows.filter(link__isnull=False).order_by("-last_interaction_at", "-pk").first()
+
+
+def _longest_link(example: Connection | None) -> str:
+    """The longest real link of the example's flow (of any link without one): SMS lengths
+    are counted with it, so a text that fits does so for every customer of the flow."""
+    links = Link.objects.all()
+    if example is not None and example.link is not None and example.link.flow_id is not None:
+        links = links.filter(flow_id=example.link.flow_id)
+    found = links.annotate(n=Length("url")).order_by("-n").values_list("url", flat=True).first()
+    return found or SAMPLE_LINK
+
+
+def preview(key: str, touch: int, channel: str, subject: str, body: str) -> dict[str, Any]:
+    """The rendered texts (or why they are refused) and, for an SMS, its length."""
+    errors = template_errors(subject) + template_errors(body)
+    if channel == SMS and subject:
+        errors.append("An SMS has no subject: leave it empty.")
+    if errors:
+        return {"errors": errors}
+    example = _example(key)
+    template = Message(subject, body)
+    if example is not None:
+        shown = message_for(example, key, touch, channel, {(key, touch, channel): template})
+    else:
+        shown = render_message(
+            key,
+            customer_name=SAMPLE_NAME,
+            subjects=SAMPLE_UTILITIES,
+            link_url=SAMPLE_LINK,
+            template=template,
+        )
+    context: dict[str, Any] = {"message": shown, "example": example, "errors": []}
+    if channel == SMS:
+        link = _longest_link(example)
+        name, subjects = SAMPLE_NAME, SAMPLE_UTILITIES
+        if example is not None and example.link is not None:
+            name, subjects = example.link.customer_name, list(example.message_subjects)
+        longest = render_message(
+            key, customer_name=name, subjects=subjects, link_url=link, template=template
+        ).body
+        context.update(
+            longest_link=link,
+            length=len(longest),
+            limit=SMS_LIMIT,
+            shortened=shorten_sms(longest, link) if len(longest) > SMS_LIMIT else "",
+        )
+    return context
+
+
+def _editor_context(key: str, touch: int, channel: str, **texts: str) -> dict[str, Any]:
+    row = MessageTemplate.objects.filter(key=key, touch=touch, channel=channel).first()
+    current = template_for(key, touch, channel)
+    subject = texts.get("subject", current.subject)
+    body = texts.get("body", current.body)
+    history = list(row.versions.select_related("saved_by")) if row else []
+    for older, newer in zip(history[1:], history, strict=False):
+        newer.changed = [  # type: ignore[attr-defined]
+            name for name in ("subject", "body") if getattr(older, name) != getattr(newer, name)
+        ]
+    return {
+        "key": key,
+        "touch": touch,
+        "channel": channel,
+        "title": group_title(key),
+        "is_sms": channel == SMS,
+        "subject": subject,
+        "body": body,
+        "row": row,
+        "history": history,
+        "fields": FIELDS,
+        "preview": preview(key, touch, channel, subject, body),
+    }
+
+
+def save_template(
+    key: str, touch: int, channel: str, *, subject: str, body: str, user: Any, note: str
+) -> MessageTemplate:
+    """A new version of one template (the row is created from the built-in text if missing)."""
+    now = timezone.now()
+    with transaction.atomic():
+        original = builtin_for(key, channel)
+        row, _ = MessageTemplate.objects.select_for_update().get_or_create(
+            key=key,
+            touch=touch,
+            channel=channel,
+            defaults={"subject": original.subject, "body": original.body, "updated_at": now},
+        )
+        if not row.versions.exists():
+            row.versions.create(
+                version=row.version, subject=row.subject, body=row.body, saved_at=now
+            )
+        row.version += 1
+        row.subject, row.body, row.updated_by, row.updated_at = subject, body, user, now
+        row.save()
+        row.versions.create(
+            version=row.version,
+            subject=subject,
+            body=body,
+            saved_by=user,
+            saved_at=now,
+            note=note[:200],
+        )
+    return row
+
+
+@dashboard_view
+@require_http_methods(["GET", "POST"])
+def message_edit(request: HtmxHttpRequest, key: str, touch: int, channel: str) -> HttpResponse:
+    _checked(key, touch, channel)
+    if request.method == "POST":
+        subject = request.POST.get("subject", "").strip() if channel != SMS else ""
+        body = request.POST.get("body", "").strip()
+        context = _editor_context(key, touch, channel, subject=subject, body=body)
+        if not body:
+            context["preview"] = {"errors": ["The message needs a body."]}
+        if not context["preview"]["errors"]:
+            note = request.POST.get("note", "").strip()
+            row = save_template(
+                key, touch, channel, subject=subject, body=body, user=request.user, note=note
+            )
+            flash.success(request, f"Saved as version {row.version}.")
+            return redirect("connections:message_edit", key=key, touch=touch, channel=channel)
+        return render(request, "connections/message_edit.html", context, status=422)
+    return render(request, "connections/message_edit.html", _editor_context(key, touch, channel))
+
+
+@dashboard_view
+@require_POST
+def message_preview(request: HtmxHttpRequest, key: str, touch: int, channel: str) -> HttpResponse:
+    _checked(key, touch, channel)
+    subject = request.POST.get("subject", "").strip() if channel != SMS else ""
+    context = preview(key, touch, channel, subject, request.POST.get("body", "").strip())
+    return render(request, "connections/_message_preview.html", {"preview": context})
+
+
+@dashboard_view
+@require_POST
+def message_revert(request: HtmxHttpRequest, key: str, touch: int, channel: str) -> HttpResponse:
+    _checked(key, touch, channel)
+    row = get_object_or_404(MessageTemplate, key=key, touch=touch, channel=channel)
+    version = request.POST.get("version", "")
+    old = get_object_or_404(
+        MessageTemplateVersion, template=row, version=int(version) if version.isdigit() else 0
+    )
+    saved = save_template(
+        key,
+        touch,
+        channel,
+        subject=old.subject,
+        body=old.body,
+        user=request.user,
+        note=f"Reverted to version {old.version}",
+    )
+    flash.success(request, f"Reverted to version {old.version} (saved as version {saved.version}).")
+    return redirect("connections:message_edit", key=key, touch=touch, channel=channel)
