@@ -135,6 +135,6 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("connections", "0010_message_templates")]
+    dependencies = [("connections", "0009_message_templates")]
 
     operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
