@@ -76,6 +76,14 @@ class Connection(models.Model):
         related_name="connections",
         help_text="The link whose refId matches, when leapdash built it.",
     )
+    # Assigned once, while the flow's experiment runs (connections/experiments.py); kept after.
+    variant = models.ForeignKey(
+        "connections.Variant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="connections",
+    )
     fingerprint = models.CharField(max_length=64, help_text="Hash of record + verdict.")
     raw = models.JSONField(default=dict, help_text="Leap's last record, as received.")
     first_synced_at = models.DateTimeField()
@@ -347,3 +355,8 @@ class OutgoingHook(models.Model):
     def load(cls) -> OutgoingHook:
         hook, _ = cls.objects.get_or_create(pk=1)
         return hook
+
+
+# registers the experiment models with the app
+from .variants import Experiment as Experiment  # noqa: E402
+from .variants import Variant as Variant  # noqa: E402

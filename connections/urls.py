@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attention, connections, funnel, hook, queue
+from .views import attention, connections, experiments, funnel, hook, queue
 
 app_name = "connections"
 urlpatterns = [
@@ -17,5 +17,7 @@ urlpatterns = [
     path("<int:pk>/alias/", attention.confirm_alias, name="alias"),
     path("funnel/", funnel.funnel, name="funnel"),
     path("funnel.csv", funnel.funnel_csv, name="funnel_csv"),
+    path("experiments/", experiments.experiment_list, name="experiments"),
+    path("experiments/<int:pk>/end/", experiments.experiment_end, name="experiment_end"),
     path("sync/", connections.sync_now, name="sync_now"),
 ]

@@ -53,6 +53,7 @@ EXCLUDED = {
     "connections:alias": "POST only",
     "connections:funnel_csv": "CSV download",
     "connections:sync_now": "POST only",
+    "connections:experiment_end": "POST only",
     "meters:export": "CSV download",
     "meters:fix": "POST only",
     "meters:sync_now": "POST only",
