@@ -12,7 +12,7 @@ import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from .cadence import LATER_TOUCHES
 
@@ -117,3 +117,65 @@ def median(values: Sequence[float]) -> float | None:
     ordered = sorted(values)
     mid = len(ordered) // 2
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+# --- conversion per variant ---------------------------------------------------------------------
+
+WINDOW = timedelta(days=7)  # completed within this of the first touch
+QUIET = timedelta(hours=1)  # completed within Leap's quiet hour of starting: never abandoned
+CHART_DAYS = 14
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """One assigned customer, in plain values."""
+
+    started_at: datetime
+    completed_at: datetime | None  # Leap's last interaction of a completed connection
+    first_touch_at: datetime | None  # the first touch sent
+
+
+@dataclass(frozen=True, slots=True)
+class ArmResult:
+    abandoned: int
+    touched: int
+    completed: int  # within WINDOW of the first touch (of the abandonment when untouched)
+    median_hours: float | None  # first touch → completion
+    by_day: tuple[float, ...]  # share of abandoned completed by each day since abandonment
+
+    @property
+    def rate(self) -> float | None:
+        return self.completed / self.abandoned if self.abandoned else None
+
+
+def abandoned(c: Customer) -> bool:
+    """Left without completing: not completed, touched, or completed after the quiet hour."""
+    if c.completed_at is None or c.first_touch_at is not None:
+        return True
+    return c.completed_at - c.started_at > QUIET
+
+
+def summarise(customers: Sequence[Customer]) -> ArmResult:
+    rows = [c for c in customers if abandoned(c)]
+    completed = 0
+    hours: list[float] = []
+    reached = [0] * (CHART_DAYS + 1)
+    for c in rows:
+        if c.completed_at is None:
+            continue
+        since = c.first_touch_at or c.started_at
+        if c.completed_at <= since + WINDOW:
+            completed += 1
+        if c.first_touch_at is not None and c.completed_at >= c.first_touch_at:
+            hours.append((c.completed_at - c.first_touch_at).total_seconds() / 3600)
+        day = max(0, math.ceil((c.completed_at - c.started_at) / timedelta(days=1)))
+        for d in range(min(day, CHART_DAYS + 1), CHART_DAYS + 1):
+            reached[d] += 1
+    n = len(rows)
+    return ArmResult(
+        abandoned=n,
+        touched=sum(1 for c in rows if c.first_touch_at is not None),
+        completed=completed,
+        median_hours=median(hours),
+        by_day=tuple(r / n for r in reached) if n else (),
+    )

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/alias/", attention.confirm_alias, name="alias"),
     path("funnel/", funnel.funnel, name="funnel"),
     path("funnel.csv", funnel.funnel_csv, name="funnel_csv"),
+    path("funnel/variants.csv", funnel.funnel_variants_csv, name="funnel_variants_csv"),
     path("experiments/", experiments.experiment_list, name="experiments"),
     path("experiments/<int:pk>/end/", experiments.experiment_end, name="experiment_end"),
     path("sync/", connections.sync_now, name="sync_now"),

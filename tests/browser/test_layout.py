@@ -52,6 +52,7 @@ EXCLUDED = {
     "connections:touch_bulk": "POST only",
     "connections:alias": "POST only",
     "connections:funnel_csv": "CSV download",
+    "connections:funnel_variants_csv": "CSV download",
     "connections:sync_now": "POST only",
     "connections:experiment_end": "POST only",
     "meters:export": "CSV download",
