@@ -162,29 +162,41 @@ def variant_sections(links: QuerySet[Link]) -> list[dict[str, Any]]:
     )
     if not experiments:
         return []
-    rows = (
-        Connection.objects.filter(variant__experiment__in=experiments, link__in=links)
-        .annotate(first_touch=Min("touchpoints__at", filter=Q(touchpoints__outcome=SENT)))
-        .values_list("variant_id", "status", "started_at", "last_interaction_at", "first_touch")
-    )
-    per_arm: dict[int, list[Customer]] = {}
-    for variant_id, status, started_at, last_at, first_touch in rows:
-        completed = last_at if status == ConnectionStatus.COMPLETED else None
-        per_arm.setdefault(variant_id, []).append(
-            Customer(started_at or last_at, completed, first_touch)
-        )
+    rows = Connection.objects.filter(variant__experiment__in=experiments, link__in=links)
+    per_arm = arrivals(rows, "variant_id")
     return [{"experiment": e, "arms": _arms(e, per_arm)} for e in experiments]
 
 
-def _arms(experiment: Experiment, per_arm: dict[int, list[Customer]]) -> list[ArmRow]:
-    arms: list[ArmRow] = []
-    for v in experiment.variants.all():
-        result = summarise(per_arm.get(v.pk, []))
-        base = arms[0].result if arms else None
-        comparison = (
+def arrivals(rows: QuerySet[Connection], key: str) -> dict[Any, list[Customer]]:
+    """The assigned customers among `rows`, as experiments.summarise() reads them, by `key`."""
+    found: dict[Any, list[Customer]] = {}
+    values = rows.annotate(
+        first_touch=Min("touchpoints__at", filter=Q(touchpoints__outcome=SENT))
+    ).values_list(key, "status", "started_at", "last_interaction_at", "first_touch")
+    for arm, status, started_at, last_at, first_touch in values:
+        completed = last_at if status == ConnectionStatus.COMPLETED else None
+        found.setdefault(arm, []).append(Customer(started_at or last_at, completed, first_touch))
+    return found
+
+
+def compared(arms: list[tuple[str, bool, ArmResult]]) -> list[ArmRow]:
+    """Each arm with its chart line, and against the first one (the baseline)."""
+    base = arms[0][2] if arms else None
+    return [
+        ArmRow(
+            name,
+            holdout,
+            result,
             compare(base.completed, base.abandoned, result.completed, result.abandoned)
-            if base is not None
-            else None
+            if base is not None and i
+            else None,
+            _points(result.by_day),
         )
-        arms.append(ArmRow(v.name, v.holdout, result, comparison, _points(result.by_day)))
-    return arms
+        for i, (name, holdout, result) in enumerate(arms)
+    ]
+
+
+def _arms(experiment: Experiment, per_arm: dict[int, list[Customer]]) -> list[ArmRow]:
+    return compared(
+        [(v.name, v.holdout, summarise(per_arm.get(v.pk, []))) for v in experiment.variants.all()]
+    )
