@@ -64,6 +64,7 @@ class Policy:
     quiet: timedelta = timedelta(hours=1)
     first_delay: timedelta = timedelta(minutes=15)  # after a webhook-seen abandonment
     min_gap: timedelta = timedelta(hours=20)
+    later: tuple[timedelta, timedelta] = LATER_TOUCHES  # touch 2 and 3 (a variant may move them)
     day_starts: time = time(8)
     day_ends: time = time(20)
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/Los_Angeles"))
@@ -181,7 +182,7 @@ def next_touch(
         target = abandoned.at + (policy.first_delay if early else wait)
     else:
         early = False
-        target = abandoned.at + LATER_TOUCHES[touch - 2]
+        target = abandoned.at + policy.later[touch - 2]
     sent = [t.at for t in touches if t.outcome == "sent"]
     if sent:
         target = max(target, max(sent) + policy.min_gap)
@@ -204,6 +205,9 @@ def _why(nt: NextTouch, policy: Policy) -> str:
         return f"{minutes} minutes after Leap's webhook showed the customer leave"
     if nt.touch == 1:
         return "once Leap's quiet hour after the customer's last step has passed"
+    if policy.later != LATER_TOUCHES:
+        hours = int(policy.later[(nt.touch or 2) - 2].total_seconds() // 3600)
+        return f"{hours} h after the abandonment (the customer's cadence variant)"
     return "a day after the abandonment" if nt.touch == 2 else "three days after the abandonment"
 
 

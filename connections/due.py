@@ -52,16 +52,21 @@ SCAN_CHUNK = 500
 
 def policy_for(connection: Connection) -> Policy:
     """The cadence's knobs for one customer: settings, their region's time zone and their
-    flow's first-touch delay."""
+    flow's first-touch delay, or their experiment variant's delay and spacing."""
     zones: dict[str, str] = settings.REENGAGE_TIME_ZONES
     zone = zones.get(connection.transmission_region, settings.REENGAGE_DEFAULT_TIME_ZONE)
     link = connection.link
     flow = link.flow if link is not None else None
     delay = flow.first_touch_delay_minutes if flow is not None else 15
+    later = LATER_TOUCHES
+    if connection.variant_id is not None and connection.variant is not None:
+        delay = connection.variant.first_touch_delay_minutes
+        later = connection.variant.arm.later
     return Policy(
         quiet=timedelta(hours=1),
         first_delay=timedelta(minutes=delay),
         min_gap=timedelta(hours=settings.REENGAGE_MIN_GAP_HOURS),
+        later=later,
         day_starts=time(settings.REENGAGE_DAY_STARTS),
         day_ends=time(settings.REENGAGE_DAY_ENDS),
         zone=ZoneInfo(zone),
@@ -94,6 +99,7 @@ class DueTouch:
             "abandoned_at": _iso(self.touch.abandoned_at),
             "due_from": _iso(self.touch.due_from),
             "seen_by_webhook": self.touch.early,
+            "variant": c.variant.name if c.variant_id is not None and c.variant else None,
             "next_action": c.next_action,
             "message_key": self.message_key,
             "subject": self.message.subject,
@@ -125,10 +131,15 @@ def candidates(now: datetime) -> QuerySet[Connection]:
         Q(outcome=Touchpoint.Outcome.SKIPPED) | Q(touch=3, outcome=Touchpoint.Outcome.SENT)
     )
     day_1, day_3 = LATER_TOUCHES
+    # a variant may space touches closer, never closer than the gap (experiments.problems)
+    plain = Q(variant__isnull=True)
+    early_2 = Q(plain, anchor__gt=now - day_1) | Q(~plain, anchor__gt=now - gap)
+    early_3 = Q(plain, anchor__gt=now - day_3) | Q(~plain, anchor__gt=now - 2 * gap)
     return (
         Connection.objects.filter(recent)
         .filter(Q(next_action__in=CUSTOMER_ACTIONS) | early)
         .exclude(link__do_not_contact=True)
+        .exclude(variant__holdout=True)
         .annotate(anchor=_anchor())
         .alias(
             in_gap=Exists(in_gap),
@@ -139,9 +150,9 @@ def candidates(now: datetime) -> QuerySet[Connection]:
         .exclude(in_gap=True)
         .exclude(ended=True)
         # touch 2 aims at day 1 and touch 3 at day 3: not due before, whatever else
-        .exclude(sent_1=True, anchor__gt=now - day_1)
-        .exclude(sent_2=True, anchor__gt=now - day_3)
-        .select_related("link", "link__flow")
+        .exclude(Q(sent_1=True) & early_2)
+        .exclude(Q(sent_2=True) & early_3)
+        .select_related("link", "link__flow", "variant")
         .prefetch_related(Prefetch("touchpoints", queryset=touches, to_attr="recent_touches"))
         .order_by("last_interaction_at", "pk")
     )
@@ -164,6 +175,8 @@ def next_touch_of(c: Connection, now: datetime) -> tuple[NextTouch, str] | None:
     nothing will be due for the current abandonment (completed, parked, skipped, opted out…)."""
     if c.link is not None and c.link.do_not_contact:
         return None
+    if c.variant_id is not None and c.variant is not None and c.variant.holdout:
+        return None  # the experiment's holdout: no automated touch
     abandoned = abandonment(
         c.last_interaction_at,
         webhook_state=c.webhook_state,

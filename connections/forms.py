@@ -1,10 +1,15 @@
-"""Forms of the connections app: the outgoing hook's settings."""
+"""Forms of the connections app: the outgoing hook's settings, a new cadence experiment."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
-from .models import OutgoingHook
+from links.models import Flow
+
+from .experiments import HOLDOUT, MAX_VARIANTS, Arm
+from .models import Experiment, OutgoingHook, Variant
 from .receivers import url_problem
 
 
@@ -35,3 +40,72 @@ class HookForm(forms.ModelForm[OutgoingHook]):
         if not data.get("signing_secret") and self.instance.pk:
             data["signing_secret"] = self.instance.signing_secret
         return data
+
+
+class ExperimentForm(forms.ModelForm[Experiment]):
+    holdout_share = forms.IntegerField(
+        label="Holdout share (%)",
+        min_value=0,
+        max_value=50,
+        initial=0,
+        help_text="Customers who get no automated touch, to measure re-engagement's own lift.",
+    )
+
+    class Meta:
+        model = Experiment
+        fields = ["flow", "name"]
+
+    def clean_flow(self) -> Flow:
+        flow: Flow = self.cleaned_data["flow"]
+        if Experiment.objects.filter(flow=flow, ended_at__isnull=True).exists():
+            raise forms.ValidationError("This flow already runs an experiment: end it first.")
+        return flow
+
+
+class VariantForm(forms.ModelForm[Variant]):
+    def has_changed(self) -> bool:
+        # a row left without a name is no variant, whatever its other fields say
+        return bool(self.data.get(self.add_prefix("name"), "").strip())
+
+
+VariantFormSet = forms.inlineformset_factory(
+    Experiment,
+    Variant,
+    form=VariantForm,
+    fields=[
+        "name",
+        "share",
+        "first_touch_delay_minutes",
+        "second_touch_hours",
+        "third_touch_hours",
+    ],
+    labels={
+        "first_touch_delay_minutes": "Touch 1 (min)",
+        "second_touch_hours": "Touch 2 (h)",
+        "third_touch_hours": "Touch 3 (h)",
+    },
+    extra=MAX_VARIANTS,
+    max_num=MAX_VARIANTS,
+    can_delete=False,
+)
+
+
+def arms_of(
+    form: ExperimentForm, variants: forms.BaseInlineFormSet[Variant, Experiment, Any]
+) -> list[Arm]:
+    """The arms the two forms describe (the holdout last), for experiments.problems()."""
+    arms = [
+        Arm(
+            key=d["name"],
+            share=d["share"],
+            first_delay_minutes=d["first_touch_delay_minutes"],
+            second_touch_hours=d["second_touch_hours"],
+            third_touch_hours=d["third_touch_hours"],
+        )
+        for d in (f.cleaned_data for f in variants.forms)
+        if d.get("name")
+    ]
+    holdout = form.cleaned_data.get("holdout_share") or 0
+    if holdout:
+        arms.append(Arm(key=HOLDOUT, share=holdout, holdout=True))
+    return arms

@@ -10,14 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 
 from links.models import Link
 from meters.arrival import meters_of_connection
 
 from .actors import error_actor
 from .choices import ConnectionStatus, ErrorCode, UtilityStatus, label_of
-from .models import Connection, UtilityConnection
+from .experiments import CHART_DAYS, ArmResult, Comparison, Customer, compare, summarise
+from .models import Connection, Experiment, Touchpoint, UtilityConnection
 
 STAGES = (
     ("created", "Links created"),
@@ -123,3 +124,79 @@ def error_dropoffs(links: QuerySet[Link]) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+# --- the Variants section: each experiment's arms side by side -------------------------------
+
+SENT = Touchpoint.Outcome.SENT
+CHART_WIDTH, CHART_TOP = 100, 100  # the completion chart's viewBox; it stretches to the page
+
+
+@dataclass(frozen=True)
+class ArmRow:
+    name: str
+    holdout: bool
+    result: ArmResult
+    comparison: Comparison | None  # against the first variant; None for the first
+    points: str  # the chart's polyline, in viewBox units
+
+    @property
+    def rate_percent(self) -> float | None:
+        rate = self.result.rate
+        return None if rate is None else 100 * rate
+
+
+def _points(by_day: tuple[float, ...]) -> str:
+    step = CHART_WIDTH / CHART_DAYS
+    return " ".join(
+        f"{d * step:.1f},{CHART_TOP * (1 - share):.1f}" for d, share in enumerate(by_day)
+    )
+
+
+def variant_sections(links: QuerySet[Link]) -> list[dict[str, Any]]:
+    """Every experiment on these links' flows, newest first, with each arm's conversion."""
+    experiments = list(
+        Experiment.objects.filter(flow__in=links.values("flow"))
+        .select_related("flow")
+        .prefetch_related("variants")
+    )
+    if not experiments:
+        return []
+    rows = Connection.objects.filter(variant__experiment__in=experiments, link__in=links)
+    per_arm = arrivals(rows, "variant_id")
+    return [{"experiment": e, "arms": _arms(e, per_arm)} for e in experiments]
+
+
+def arrivals(rows: QuerySet[Connection], key: str) -> dict[Any, list[Customer]]:
+    """The assigned customers among `rows`, as experiments.summarise() reads them, by `key`."""
+    found: dict[Any, list[Customer]] = {}
+    values = rows.annotate(
+        first_touch=Min("touchpoints__at", filter=Q(touchpoints__outcome=SENT))
+    ).values_list(key, "status", "started_at", "last_interaction_at", "first_touch")
+    for arm, status, started_at, last_at, first_touch in values:
+        completed = last_at if status == ConnectionStatus.COMPLETED else None
+        found.setdefault(arm, []).append(Customer(started_at or last_at, completed, first_touch))
+    return found
+
+
+def compared(arms: list[tuple[str, bool, ArmResult]]) -> list[ArmRow]:
+    """Each arm with its chart line, and against the first one (the baseline)."""
+    base = arms[0][2] if arms else None
+    return [
+        ArmRow(
+            name,
+            holdout,
+            result,
+            compare(base.completed, base.abandoned, result.completed, result.abandoned)
+            if base is not None and i
+            else None,
+            _points(result.by_day),
+        )
+        for i, (name, holdout, result) in enumerate(arms)
+    ]
+
+
+def _arms(experiment: Experiment, per_arm: dict[int, list[Customer]]) -> list[ArmRow]:
+    return compared(
+        [(v.name, v.holdout, summarise(per_arm.get(v.pk, []))) for v in experiment.variants.all()]
+    )

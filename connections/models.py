@@ -16,7 +16,6 @@ from .choices import (
     AgreementStatus,
     ConnectionStatus,
     ErrorCode,
-    TemplateChannel,
     UtilityStatus,
     label_of,
 )
@@ -76,6 +75,14 @@ class Connection(models.Model):
         on_delete=models.SET_NULL,
         related_name="connections",
         help_text="The link whose refId matches, when leapdash built it.",
+    )
+    # Assigned once, while the flow's experiment runs (connections/experiments.py); kept after.
+    variant = models.ForeignKey(
+        "connections.Variant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="connections",
     )
     fingerprint = models.CharField(max_length=64, help_text="Hash of record + verdict.")
     raw = models.JSONField(default=dict, help_text="Leap's last record, as received.")
@@ -350,49 +357,8 @@ class OutgoingHook(models.Model):
         return hook
 
 
-class MessageTemplate(models.Model):
-    """The text of one message key at one touch on one channel, as program managers edit it."""
-
-    key = models.CharField(max_length=64)
-    touch = models.PositiveSmallIntegerField()
-    channel = models.CharField(max_length=16, choices=TemplateChannel.choices)
-    subject = models.CharField(max_length=200, blank=True, help_text="Email only.")
-    body = models.TextField()
-    version = models.PositiveIntegerField(default=1)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    updated_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["key", "touch", "channel"]
-        constraints = [
-            models.UniqueConstraint(fields=["key", "touch", "channel"], name="messagetemplate_key"),
-            models.CheckConstraint(condition=Q(touch__in=[1, 2, 3]), name="messagetemplate_touch"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.key} touch {self.touch} {self.channel}"
-
-
-class MessageTemplateVersion(models.Model):
-    """One saved state of a template: who saved it, when, and its texts (the history)."""
-
-    template = models.ForeignKey(MessageTemplate, on_delete=models.CASCADE, related_name="versions")
-    version = models.PositiveIntegerField()
-    subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField()
-    saved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    saved_at = models.DateTimeField()
-    note = models.CharField(max_length=200, blank=True, help_text="What changed, in words.")
-
-    class Meta:
-        ordering = ["-version"]
-        constraints = [
-            models.UniqueConstraint(fields=["template", "version"], name="messagetemplateversion"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.template} v{self.version}"
+# registers the message template and experiment models with the app
+from .message_templates import MessageTemplate as MessageTemplate  # noqa: E402
+from .message_templates import MessageTemplateVersion as MessageTemplateVersion  # noqa: E402
+from .variants import Experiment as Experiment  # noqa: E402
+from .variants import Variant as Variant  # noqa: E402

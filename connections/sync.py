@@ -32,7 +32,8 @@ from leapdash.runs.tracking import SyncCounts, commit_without_waiting_for_disk
 from links.models import Flow, Link, RefIdAlias
 
 from .choices import UtilityStatus
-from .models import SYNCED_FIELDS, Connection, UtilityConnection, utility_ids_text
+from .experiments import assign
+from .models import SYNCED_FIELDS, Connection, UtilityConnection, Variant, utility_ids_text
 from .status import RULES_VERSION, UNKNOWN_CUSTOMER, Customer, NextAction, classify
 
 if TYPE_CHECKING:
@@ -145,7 +146,33 @@ def _write(latest: dict[str, ConnectionRecord], now: datetime, *, new_rows_copie
         opened = [row["link_id"] for _, row in changed if row["link_id"] is not None]
         if opened:
             mark_links_opened(opened)
+            assign_variants([row["ref_id"] for _, row in changed if row["link_id"] is not None])
     return tally
+
+
+def assign_variants(ref_ids: list[str]) -> int:
+    """Give each new customer of a flow with a running experiment its variant, once: only
+    connections without one, first synced since the experiment started. One query while no
+    experiment runs; otherwise one more and an update per variant."""
+    running: dict[int, list[Variant]] = {}
+    for v in Variant.objects.filter(experiment__ended_at__isnull=True).select_related("experiment"):
+        running.setdefault(v.experiment.flow_id, []).append(v)
+    if not running:
+        return 0
+    rows = Connection.objects.filter(
+        ref_id__in=ref_ids, variant__isnull=True, link__flow_id__in=list(running)
+    ).values_list("pk", "ref_id", "link__flow_id", "first_synced_at")
+    chosen: dict[int, list[int]] = {}
+    for pk, ref_id, flow_id, first_synced_at in rows:
+        variants = running[flow_id]
+        experiment = variants[0].experiment
+        if first_synced_at < experiment.started_at:
+            continue  # a customer from before the experiment keeps the flow's cadence
+        key = assign(ref_id, experiment.salt, [v.arm for v in variants])
+        chosen.setdefault(int(key), []).append(pk)
+    for variant_id, pks in chosen.items():
+        Connection.objects.filter(pk__in=pks, variant__isnull=True).update(variant_id=variant_id)
+    return sum(len(pks) for pks in chosen.values())
 
 
 _NO_LINK: tuple[int | None, Customer] = (None, UNKNOWN_CUSTOMER)

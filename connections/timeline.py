@@ -110,7 +110,7 @@ def connection_context(c: Connection, now: datetime) -> dict[str, Any]:
 
 def with_details(rows: QuerySet[Connection]) -> QuerySet[Connection]:
     """Connections with what connection_context reads, prefetched."""
-    return rows.select_related("link", "link__flow").prefetch_related(
+    return rows.select_related("link", "link__flow", "variant").prefetch_related(
         Prefetch("utilities", queryset=UtilityConnection.objects.order_by("position")),
         Prefetch("touchpoints", queryset=Touchpoint.objects.select_related("by")),
     )

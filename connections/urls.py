@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attention, connections, funnel, hook, messages, queue
+from .views import attention, connections, experiments, funnel, hook, messages, queue
 
 app_name = "connections"
 urlpatterns = [
@@ -31,5 +31,8 @@ urlpatterns = [
         messages.message_revert,
         name="message_revert",
     ),
+    path("funnel/variants.csv", funnel.funnel_variants_csv, name="funnel_variants_csv"),
+    path("experiments/", experiments.experiment_list, name="experiments"),
+    path("experiments/<int:pk>/end/", experiments.experiment_end, name="experiment_end"),
     path("sync/", connections.sync_now, name="sync_now"),
 ]

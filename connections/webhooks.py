@@ -25,6 +25,7 @@ from .cadence import AUTHORIZATION_EVENT, SESSION_EVENT, after_event
 from .choices import Action, ConnectionStatus
 from .models import Connection, WebhookEvent
 from .status import QUIET_PERIOD, RULES_VERSION
+from .sync import assign_variants
 from .tasks import refresh_connections_task
 
 SECRET_HEADER = "X-Leapdash-Webhook-Secret"
@@ -115,4 +116,6 @@ def _placeholder(ref_id: str, now: datetime) -> Connection | None:
             "last_synced_at": now,
         },
     )
+    if assign_variants([ref_id]):  # its cadence variant, before its first touch
+        connection.refresh_from_db(fields=["variant"])
     return connection

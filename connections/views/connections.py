@@ -65,7 +65,7 @@ def table_rows() -> QuerySet[Connection]:
     # out keeps the table's sort narrow enough to stay in memory at 10^6 rows.
     return (
         Connection.objects.defer("raw")
-        .select_related("link")
+        .select_related("link", "variant")
         .prefetch_related(
             Prefetch("utilities", queryset=UtilityConnection.objects.order_by("position"))
         )
@@ -158,6 +158,7 @@ EXPORT_HEADER = [
     "reason",
     "last_interaction_utc",
     "touches_sent",
+    "variant",
 ]
 
 
@@ -191,6 +192,7 @@ def _export_rows(rows: QuerySet[Connection]) -> Iterator[list[object]]:
             c.next_action_reason,
             c.last_interaction_at.isoformat(),
             c.touch_count,  # type: ignore[attr-defined]
+            c.variant.name if c.variant else "",
         ]
 
 

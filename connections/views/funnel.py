@@ -1,5 +1,5 @@
-"""The funnel page and its CSV: the stages per flow and the drop-offs by error code
-(connections.funnel counts them)."""
+"""The funnel page and its CSVs: the stages per flow, the drop-offs by error code and each
+cadence experiment's variants (connections.funnel counts them)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,17 @@ from leapdash.csvs import csv_response
 from leapdash.htmx import HtmxHttpRequest, is_partial, push_clean_url
 from links.models import Link
 
+from ..experiments import CHART_DAYS
 from ..filters import FunnelFilter
-from ..funnel import BAR_HEIGHT, STAGES, STEP_HEIGHT, error_dropoffs, per_flow, stages_of
+from ..funnel import (
+    BAR_HEIGHT,
+    STAGES,
+    STEP_HEIGHT,
+    error_dropoffs,
+    per_flow,
+    stages_of,
+    variant_sections,
+)
 
 
 def _funnel_data(request: HtmxHttpRequest) -> tuple[FunnelFilter, list[dict[str, Any]]]:
@@ -43,6 +52,8 @@ def funnel(request: HtmxHttpRequest) -> HttpResponse:
         "stages": stages,
         "errors": error_dropoffs(filterset.qs),
         "chart": {"height": chart_height, "bar_height": BAR_HEIGHT},
+        "experiments": variant_sections(filterset.qs),
+        "chart_days": CHART_DAYS,
     }
     template = "connections/_funnel.html" if is_partial(request) else "connections/funnel.html"
     return push_clean_url(request, render(request, template, context))
@@ -69,3 +80,47 @@ def funnel_csv(request: HtmxHttpRequest) -> HttpResponse:
     return csv_response(
         f"funnel-{stamp}.csv", header, _csv_rows(flows, error_dropoffs(filterset.qs))
     )
+
+
+VARIANT_HEADER = [
+    "experiment",
+    "flow",
+    "variant",
+    "holdout",
+    "abandoned",
+    "touched",
+    "completed_7d",
+    "completed_7d_pct",
+    "median_hours_first_touch_to_completion",
+    "p_value_vs_first",
+    "verdict",
+]
+
+
+def _variant_rows(sections: list[dict[str, Any]]) -> Iterator[list[object]]:
+    for section in sections:
+        e = section["experiment"]
+        for arm in section["arms"]:
+            r, cmp = arm.result, arm.comparison
+            yield [
+                e.name,
+                str(e.flow),
+                arm.name,
+                "yes" if arm.holdout else "",
+                r.abandoned,
+                r.touched,
+                r.completed,
+                "" if arm.rate_percent is None else f"{arm.rate_percent:.1f}",
+                "" if r.median_hours is None else f"{r.median_hours:.1f}",
+                "" if cmp is None or cmp.p_value is None else f"{cmp.p_value:.4f}",
+                "baseline" if cmp is None else cmp.words,
+            ]
+
+
+@dashboard_view
+@require_GET
+def funnel_variants_csv(request: HtmxHttpRequest) -> HttpResponse:
+    filterset = FunnelFilter(request.GET, queryset=Link.objects.all())
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    rows = _variant_rows(variant_sections(filterset.qs))
+    return csv_response(f"funnel-variants-{stamp}.csv", VARIANT_HEADER, rows)

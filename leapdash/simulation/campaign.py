@@ -15,7 +15,9 @@ from django.db import transaction
 from django.test import Client
 
 from connections.due import candidates, due_for
-from connections.models import OutgoingHook
+from connections.experiments import summarise
+from connections.funnel import ArmRow, arrivals, compared
+from connections.models import Connection, Experiment, OutgoingHook, Variant
 from connections.tasks import post_due_touches_task, sync_connections_task
 from leapdash.accounts.roles import PROGRAM_MANAGERS
 from leapdash.leap.sandbox import models as sandbox
@@ -26,7 +28,7 @@ from leapdash.leap.utilities import REGION_UTILITIES
 from links.models import Flow, Link
 from meters.tasks import sync_meters_task
 
-from .population import Customer, Visit, script
+from .population import ARMS, SALT, Customer, Visit, script
 from .world import (
     ORG,
     SIGNING_SECRET,
@@ -53,20 +55,23 @@ class Outcome:
     bad_signatures: int
     start: datetime
     end: datetime
+    arms: list[ArmRow]  # --variants: the funnel's Variants section, the flows together
 
 
-def run(*, customers: int, days: int, seed: int) -> Outcome:
+def run(*, customers: int, days: int, seed: int, variants: bool = False) -> Outcome:
     # locks of this run only: a run stopped midway must not hold the next one's
     settings.CACHES["default"]["KEY_PREFIX"] = f"leapdash-simulation-{uuid.uuid4().hex}"
     with suppress(AttributeError):  # this thread's cache, if made already, with the old prefix
         del caches["default"]
-    population = script(seed, customers, START, days)
+    population = script(seed, customers, START, days, variants)
+    arms: list[ArmRow] = []
     receiver = Receiver()
     clock = Clock(START)
     try:
         with own_database("leapdash_simulation"), served() as base, pointed_at(base):
-            _set_up(population, base, receiver.url)
+            _set_up(population, base, receiver.url, variants)
             _play(population, clock, days)
+            arms = _variant_results() if variants else []
     finally:
         clock.stop()
         receiver.close()
@@ -77,10 +82,11 @@ def run(*, customers: int, days: int, seed: int) -> Outcome:
         receiver.bad_signatures,
         START,
         START + timedelta(days=days),
+        arms,
     )
 
 
-def _set_up(population: list[Customer], base: str, hook_url: str) -> None:
+def _set_up(population: list[Customer], base: str, hook_url: str, variants: bool) -> None:
     sandbox.Webhook.objects.create(
         receiver_url=f"{base}/webhooks/leap/",
         event_types=["connect_session.updated", "connect_session.authorization_updated"],
@@ -106,6 +112,34 @@ def _set_up(population: list[Customer], base: str, hook_url: str) -> None:
             )
         )
     Link.objects.bulk_create(links)
+    if variants:
+        for flow in Flow.objects.all():
+            _experiment(flow)
+
+
+def _experiment(flow: Flow) -> None:
+    """The same split as the script's (population.ARMS, SALT), from the campaign's start."""
+    experiment = Experiment.objects.create(
+        flow=flow, name="Quick or day 1", salt=SALT, started_at=START
+    )
+    Variant.objects.bulk_create(
+        Variant(
+            experiment=experiment,
+            position=i,
+            name=arm.key,
+            share=arm.share,
+            first_touch_delay_minutes=arm.first_delay_minutes,
+            second_touch_hours=arm.second_touch_hours,
+            third_touch_hours=arm.third_touch_hours,
+        )
+        for i, arm in enumerate(ARMS)
+    )
+
+
+def _variant_results() -> list[ArmRow]:
+    """The funnel's numbers per variant, every flow's customers of a variant together."""
+    per_name = arrivals(Connection.objects.filter(variant__isnull=False), "variant__name")
+    return compared([(arm.key, False, summarise(per_name.get(arm.key, []))) for arm in ARMS])
 
 
 def _flow(c: Customer) -> Flow:

@@ -109,13 +109,14 @@ def _window(
     if n == 1 and e.reauthorize:
         earliest = latest = e.anchor
     elif n == 1 and e.early:
-        earliest = latest = e.anchor + DELAY
+        delay = timedelta(minutes=c.arm.first_delay_minutes) if c.variant else DELAY
+        earliest = latest = e.anchor + delay
     elif n == 1:
         earliest = e.anchor + QUIET
         # the verdict turns actionable at the first hourly sync after the quiet hour
         latest = max(earliest, ceil_to(e.leap_at + QUIET, HOUR))
     else:
-        earliest = latest = e.anchor + LATER[n]
+        earliest = latest = e.anchor + (c.arm.later[n - 2] if c.variant else LATER[n])
     if previous is not None:
         earliest, latest = max(earliest, previous + GAP), max(latest, previous + GAP)
     zone = ZONES[c.region]

@@ -12,7 +12,17 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from connections.experiments import Arm, assign
+
 TICK = timedelta(minutes=15)
+# --variants: every flow splits its customers between two cadences; customers who hit an error
+# come back and complete far more often under the quick one (the scripted lift to measure).
+SALT = "simulated-campaign"
+ARMS = (
+    Arm("Day 1", 50),
+    Arm("Quick", 50, first_delay_minutes=5, second_touch_hours=20, third_touch_hours=44),
+)
+COMES_BACK = {"Day 1": 0.15, "Quick": 0.6}
 
 # (scenario name, its weight, the customer types it fits)
 ERRORS = (
@@ -66,6 +76,11 @@ class Customer:
     do_not_contact: bool = False
     skip: bool = False  # a program manager skips the first due touch
     visits: list[Visit] = field(default_factory=list)
+    variant: str = ""  # with --variants: the cadence variant leapdash gives them
+
+    @property
+    def arm(self) -> Arm:
+        return next((a for a in ARMS if a.key == self.variant), Arm("", 100))
 
     @property
     def utility(self) -> str:
@@ -81,7 +96,9 @@ def _minute_in_tick(rng: random.Random) -> timedelta:
     return timedelta(minutes=rng.choice((2, 7, 11)))
 
 
-def script(seed: int, customers: int, start: datetime, days: int) -> list[Customer]:
+def script(
+    seed: int, customers: int, start: datetime, days: int, variants: bool = False
+) -> list[Customer]:
     rng = random.Random(seed)
     names = [name for name, _ in STORIES]
     weights = [weight for _, weight in STORIES]
@@ -104,8 +121,21 @@ def script(seed: int, customers: int, start: datetime, days: int) -> list[Custom
         )
         first = start + TICK * rng.randrange(last_start) + _minute_in_tick(rng)
         c.visits = _visits(story, first, rng)
+        if variants:
+            _respond(c, rng)
         population.append(c)
     return population
+
+
+def _respond(c: Customer, rng: random.Random) -> None:
+    """The customer's variant, and whether an error customer comes back to complete."""
+    c.variant = assign(c.ref_id, SALT, ARMS)
+    if c.story != "error" or rng.random() >= COMES_BACK[c.variant]:
+        return
+    first = c.visits[0].at
+    back = first + timedelta(hours=rng.choice((3, 6, 20, 30))) + timedelta(minutes=5)
+    c.story = "error_then_completes"
+    c.visits.append(Visit(back, "residential"))
 
 
 def _visits(story: str, first: datetime, rng: random.Random) -> list[Visit]:

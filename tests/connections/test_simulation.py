@@ -56,3 +56,18 @@ def test_the_same_seed_gives_the_same_output():
     first, again = _simulate(*small), _simulate(*small)
     assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
     assert first.stdout == again.stdout
+
+
+def test_with_variants_the_quick_cadence_wins_and_no_rule_breaks():
+    run = _simulate("--customers", "600", "--days", "10", "--seed", "7", "--variants", "--explain")
+    lines = run.stdout.strip().splitlines()
+    summary = SUMMARY.match(lines[-1])
+    assert summary, run.stdout[-2000:] + run.stderr[-2000:]
+    _, *violations = (int(n) for n in summary.groups())
+    assert violations == [0] * 7, "\n".join(lines[-40:])
+    assert re.search(r"^Day 1\s+\d+\s+\d+\s+[\d.]+%\s+baseline$", run.stdout, re.MULTILINE)
+    quick = re.search(r"^Quick\s+(\d+)\s+(\d+)\s+[\d.]+%\s+(.+)$", run.stdout, re.MULTILINE)
+    assert quick, run.stdout[-2000:]
+    assert int(quick.group(1)) >= 30  # enough customers for the test to speak
+    assert quick.group(3).startswith("completes better, unlikely to be chance")
+    assert run.returncode == 0

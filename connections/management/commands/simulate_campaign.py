@@ -27,10 +27,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--explain", action="store_true", help="list every violation, one line each"
         )
+        parser.add_argument(
+            "--variants",
+            action="store_true",
+            help="split every flow between two cadence variants; error customers come back "
+            "more often under the quick one, and the table compares them",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         outcome = campaign.run(
-            customers=options["customers"], days=options["days"], seed=options["seed"]
+            customers=options["customers"],
+            days=options["days"],
+            seed=options["seed"],
+            variants=options["variants"],
         )
         report = check(outcome.customers, outcome.touches, outcome.end)
         report.counts["double"] += sum(outcome.repeats.values()) + outcome.bad_signatures
@@ -53,4 +62,22 @@ class Command(BaseCommand):
         for story, _ in STORIES:
             bad = sum(report.by_story[story].values())
             self.stdout.write(f"{story:34} {customers[story]:>9} {touches[story]:>8} {bad:>10}")
+        self.stdout.write("")
+        if outcome.arms:
+            self._variants(outcome)
+
+    def _variants(self, outcome: campaign.Outcome) -> None:
+        """The funnel's Variants section, as text: the winner reads "completes better"."""
+        header = f"{'variant':34} {'abandoned':>9} {'completed':>9} {'rate':>6}  against the first"
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for arm in outcome.arms:
+            r = arm.result
+            rate = f"{arm.rate_percent:.1f}%" if arm.rate_percent is not None else "—"
+            verdict = "baseline" if arm.comparison is None else arm.comparison.words
+            if arm.comparison is not None and arm.comparison.p_value is not None:
+                verdict += f" (p={arm.comparison.p_value:.4f})"
+            self.stdout.write(
+                f"{arm.name:34} {r.abandoned:>9} {r.completed:>9} {rate:>6}  {verdict}"
+            )
         self.stdout.write("")
