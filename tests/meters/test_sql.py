@@ -86,7 +86,7 @@ def _refs() -> dict[str, tuple[Any, ...]]:
 
 def _findings(run: ReconciliationRun) -> set[tuple[str, str, str | None]]:
     rows = ReconciliationResult.objects.filter(run=run)
-    return {(r.category, r.partner_reference, r.meter and r.meter.meter_id) for r in rows}
+    return {(r.category, r.partner_reference, r.meter.meter_id if r.meter else None) for r in rows}
 
 
 def _new_run() -> ReconciliationRun:
