@@ -18,12 +18,12 @@ from leapdash.paging import CAP, RowCount, capped
 from links.models import Link
 from links.refids import Suggestion, lookalike_key, nearest
 
+from . import sql
 from .models import Connection
 from .reclassify import reclassify
 from .sync import mark_links_opened
 
 PAGE_SIZE = 50
-NEIGHBOURS = 6  # links read on each side of a typed refId, in each of the two key orders
 
 
 def unmatched_connections() -> QuerySet[Connection]:
@@ -36,30 +36,12 @@ def unmatched_count(cap: int = CAP) -> RowCount:
     return capped(unmatched_connections().order_by().values("pk")[: cap + 1].count(), cap)
 
 
-def _candidates_sql(typed: list[str]) -> tuple[str, list[str]]:
-    table = Link._meta.db_table
-    parts: list[str] = []
-    params: list[str] = []
-    for i, ref_id in enumerate(typed):
-        key = lookalike_key(ref_id)
-        for column, value in (("ref_key", key), ("ref_key_reversed", key[::-1])):
-            for op, order in ((">=", ""), ("<", " DESC")):
-                parts.append(
-                    f"SELECT {i} AS n, ref_id FROM (SELECT ref_id FROM {table} "
-                    f"WHERE {column} {op} %s ORDER BY {column}{order} LIMIT {NEIGHBOURS}) "
-                    f"AS s{len(parts)}"
-                )
-                params.append(value)
-    return " UNION ALL ".join(parts), params
-
-
 def suggestions_for(typed: list[str]) -> dict[str, list[Suggestion]]:
     """The nearest existing link refIds of each typed refId: one query for all of them."""
     if not typed:
         return {}
-    sql, params = _candidates_sql(typed)
     with db.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(*sql.link_neighbours([lookalike_key(ref_id) for ref_id in typed]))
         found = cursor.fetchall()
     candidates: dict[int, list[str]] = {}
     for n, ref_id in found:

@@ -26,11 +26,13 @@ from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from leapdash import pgcopy
+from leapdash.db import is_postgresql
 from leapdash.leap.paging import prefetched
 from leapdash.pgcopy import JsonText, Row
 from leapdash.runs.tracking import SyncCounts, commit_without_waiting_for_disk
-from links.models import Flow, Link, RefIdAlias
+from links.models import Link, RefIdAlias
 
+from . import sql
 from .choices import UtilityStatus
 from .experiments import assign
 from .models import SYNCED_FIELDS, Connection, UtilityConnection, Variant, utility_ids_text
@@ -137,7 +139,7 @@ def _write(latest: dict[str, ConnectionRecord], now: datetime, *, new_rows_copie
         if not changed:
             return tally
         commit_without_waiting_for_disk()
-        if db.vendor != "postgresql":
+        if not is_postgresql(db):
             _bulk_create_rows(changed)
         elif tally.updated or not new_rows_copied:
             _copy_rows(changed)
@@ -197,7 +199,7 @@ def _stored_and_links(
     (the link's type, else its flow's; the flow's follow-up choice). One query on PostgreSQL.
     With the same refId in two orgs, the oldest link wins; a refId no link has finds the link
     it is an alias of (links.RefIdAlias, confirmed on the "Needs attention" page)."""
-    if db.vendor != "postgresql":
+    if not is_postgresql(db):
         stored = Connection.objects.filter(ref_id__in=refs).values_list("ref_id", "fingerprint")
         fields = ("pk", "customer_type", "flow__customer_type", "flow__follow_up_other_utility")
         aliased = RefIdAlias.objects.filter(ref_id__in=refs).values_list(
@@ -211,7 +213,7 @@ def _stored_and_links(
         }
         return dict(stored), links
     with db.cursor() as cursor:
-        cursor.execute(_STORED_AND_LINKS, [refs])
+        cursor.execute(*sql.stored_and_links(refs))
         found = cursor.fetchall()
     return (
         {ref: fingerprint for ref, fingerprint, *_ in found if fingerprint is not None},
@@ -221,26 +223,6 @@ def _stored_and_links(
 
 def _customer(link_type: str | None, flow_type: str | None, follow_up: bool | None) -> Customer:
     return Customer(type=link_type or flow_type or "", follow_up_other_utility=bool(follow_up))
-
-
-# Correlated subqueries and one lateral lookup, so each refId is a few index probes whatever
-# the table sizes.
-_STORED_AND_LINKS = f"""
-    SELECT ref.ref_id,
-        (SELECT c.fingerprint FROM {Connection._meta.db_table} c WHERE c.ref_id = ref.ref_id),
-        l.id, l.customer_type, f.customer_type, f.follow_up_other_utility
-    FROM unnest(%s::text[]) AS ref(ref_id)
-    LEFT JOIN LATERAL (
-        SELECT id, customer_type, flow_id FROM (
-            SELECT l.id, l.customer_type, l.flow_id, 0 AS via FROM {Link._meta.db_table} l
-            WHERE l.ref_id = ref.ref_id
-            UNION ALL
-            SELECT l.id, l.customer_type, l.flow_id, 1 FROM {RefIdAlias._meta.db_table} a
-            JOIN {Link._meta.db_table} l ON l.id = a.link_id WHERE a.ref_id = ref.ref_id
-        ) m ORDER BY via, id LIMIT 1
-    ) l ON true
-    LEFT JOIN {Flow._meta.db_table} f ON f.id = l.flow_id
-"""
 
 
 def _copy_new_rows(changed: list[tuple[ConnectionRecord, Row]]) -> None:

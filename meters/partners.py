@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from leapdash.csvs import FileProblem, ParsedRows, TableSpec, read_table
 from links.builder import ref_id_problems
-from links.models import Link
 
+from . import sql
 from .models import PartnerImport, PartnerRecord
 
 MAX_ROWS = 50_000
@@ -117,18 +117,6 @@ def import_partner_records(upload: PartnerImport) -> int:
 def derive_from_links() -> int:
     """One INSERT … SELECT: a partner record for every link refId that has none yet (records
     from a CSV are never overwritten by a link)."""
-    q = connection.ops.quote_name
-    records, links = q(PartnerRecord._meta.db_table), q(Link._meta.db_table)
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""INSERT INTO {records}
-                (reference, name, address, program, expected_meter_count, source,
-                 created_at, updated_at)
-            SELECT l.ref_id, MAX(l.customer_name), '', '', NULL, %s, %s, %s
-            FROM {links} l
-            WHERE NOT EXISTS (SELECT 1 FROM {records} p WHERE p.reference = l.ref_id)
-            GROUP BY l.ref_id""",
-            [PartnerRecord.Source.LINK, now, now],
-        )
+        cursor.execute(*sql.insert_records_from_links(timezone.now()))
         return cursor.rowcount

@@ -30,7 +30,8 @@ from ..models import (
     ReconciliationResult,
     ReconciliationRun,
 )
-from ..reconcile import METER_CATEGORIES, as_matched, latest_run, matched_meters, unit_of
+from ..reconcile import as_matched, latest_run, matched_meters, unit_of
+from ..sql import METER_CATEGORIES
 from ..tasks import reconcile_task
 
 PAGE_SIZE = 50

@@ -97,7 +97,7 @@ def seed(
 def _insert(model: type[models.Model], rows: list[Any]) -> None:
     """bulk_create, or on PostgreSQL one COPY (several times faster for a million rows); the
     rows get their primary keys either way."""
-    if db.vendor != "postgresql":
+    if not is_postgresql(db):
         model._default_manager.bulk_create(rows, batch_size=500)
         return
     names = [column.attname for column in pgcopy.columns(model)]
