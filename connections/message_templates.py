@@ -1,4 +1,4 @@
-"""The stored message templates and their version history (the rules are in connections.templates)."""
+"""Stored message templates and their version history (the rules: connections/templates.py)."""
 
 from __future__ import annotations
 
