@@ -40,6 +40,23 @@ class Experiment(models.Model):
     def running(self) -> bool:
         return self.ended_at is None
 
+    def add_variants(self, arms: list[Arm]) -> list[Variant]:
+        """Store `arms` as this experiment's variants, the first being the baseline (each arm's
+        key is its name)."""
+        return Variant.objects.bulk_create(
+            Variant(
+                experiment=self,
+                position=i,
+                name=arm.key,
+                share=arm.share,
+                holdout=arm.holdout,
+                first_touch_delay_minutes=arm.first_delay_minutes,
+                second_touch_hours=arm.second_touch_hours,
+                third_touch_hours=arm.third_touch_hours,
+            )
+            for i, arm in enumerate(arms)
+        )
+
 
 class Variant(models.Model):
     """One arm of an experiment: its share of customers and its cadence (or the holdout)."""

@@ -44,19 +44,7 @@ def _start(form: ExperimentForm, arms: list[Arm]) -> Experiment:
         experiment = form.save(commit=False)
         experiment.started_at = timezone.now()
         experiment.save()
-        Variant.objects.bulk_create(
-            Variant(
-                experiment=experiment,
-                position=i,
-                name=arm.key,
-                share=arm.share,
-                holdout=arm.holdout,
-                first_touch_delay_minutes=arm.first_delay_minutes,
-                second_touch_hours=arm.second_touch_hours,
-                third_touch_hours=arm.third_touch_hours,
-            )
-            for i, arm in enumerate(arms)
-        )
+        experiment.add_variants(arms)
     return experiment
 
 

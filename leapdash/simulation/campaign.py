@@ -17,7 +17,7 @@ from django.test import Client
 from connections.due import candidates, due_for
 from connections.experiments import summarise
 from connections.funnel import ArmRow, arrivals, compared
-from connections.models import Connection, Experiment, OutgoingHook, Variant
+from connections.models import Connection, Experiment, OutgoingHook
 from connections.tasks import post_due_touches_task, sync_connections_task
 from leapdash.accounts.roles import PROGRAM_MANAGERS
 from leapdash.leap.sandbox import models as sandbox
@@ -122,18 +122,7 @@ def _experiment(flow: Flow) -> None:
     experiment = Experiment.objects.create(
         flow=flow, name="Quick or day 1", salt=SALT, started_at=START
     )
-    Variant.objects.bulk_create(
-        Variant(
-            experiment=experiment,
-            position=i,
-            name=arm.key,
-            share=arm.share,
-            first_touch_delay_minutes=arm.first_delay_minutes,
-            second_touch_hours=arm.second_touch_hours,
-            third_touch_hours=arm.third_touch_hours,
-        )
-        for i, arm in enumerate(ARMS)
-    )
+    experiment.add_variants(list(ARMS))
 
 
 def _variant_results() -> list[ArmRow]:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from connections.cadence import LATER_TOUCHES, Policy
 from connections.due import due_for, next_touch_of, policy_for
 from connections.experiments import Arm, assign, bucket, compare, median, problems
-from connections.models import Connection, Experiment, Touchpoint, Variant
+from connections.models import Connection, Experiment, Touchpoint
 from connections.sync import write_page
 from leapdash.runs.tracking import SyncCounts
 from links.models import Flow, Link
@@ -119,17 +119,7 @@ def _experiment(flow, *arms, started_at=None, salt="split-test"):
     experiment = Experiment.objects.create(
         flow=flow, name="delay test", salt=salt, started_at=started_at or timezone.now() - H
     )
-    for i, arm in enumerate(arms):
-        Variant.objects.create(
-            experiment=experiment,
-            position=i,
-            name=arm.key,
-            share=arm.share,
-            holdout=arm.holdout,
-            first_touch_delay_minutes=arm.first_delay_minutes,
-            second_touch_hours=arm.second_touch_hours,
-            third_touch_hours=arm.third_touch_hours,
-        )
+    experiment.add_variants(list(arms))
     return experiment
 
 
