@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from leapdash.runs.models import SyncRun
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+VIEWPORTS = [(1280, 900), (390, 844)]
 
 
 @pytest.fixture
@@ -25,8 +26,10 @@ def ops_page(page, live_server, ops_user):
     return page
 
 
-def test_ops_refresh_the_meters_and_watch_the_run_inline(ops_page, live_server):
+@pytest.mark.parametrize(("width", "height"), VIEWPORTS)
+def test_ops_refresh_the_meters_and_watch_the_run_inline(ops_page, live_server, width, height):
     page = ops_page
+    page.set_viewport_size({"width": width, "height": height})
     page.goto(f"{live_server.url}/meters/")
     expect(page.locator("#as-of-meters")).to_have_text("Leap data as of never")
     page.get_by_role("button", name="Refresh from Leap").click()
@@ -48,10 +51,15 @@ def test_ops_refresh_the_meters_and_watch_the_run_inline(ops_page, live_server):
     expect(status).to_contain_text("3 new")
     expect(status).not_to_have_attribute("hx-trigger", "every 2s")
     expect(page.locator("#as-of-meters")).not_to_contain_text("never")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 
-def test_program_managers_see_the_freshness_but_no_refresh(logged_in_page, live_server):
+@pytest.mark.parametrize(("width", "height"), VIEWPORTS)
+def test_program_managers_see_the_freshness_but_no_refresh(
+    logged_in_page, live_server, width, height
+):
     page = logged_in_page
+    page.set_viewport_size({"width": width, "height": height})
     page.goto(f"{live_server.url}/connections/")
     expect(page.locator("#as-of-connections")).to_contain_text("Leap data as of")
     expect(page.get_by_role("button", name="Refresh from Leap")).to_have_count(0)

@@ -171,13 +171,16 @@ def test_an_unreadable_csv_is_explained_in_place(logged_in_page, live_server, tm
     assert page.url == f"{live_server.url}/links/import/"
 
 
-def test_the_qr_download_opens_as_an_image(logged_in_page, live_server):
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)])
+def test_the_qr_download_opens_as_an_image(logged_in_page, live_server, width, height):
     """The downloaded file is a standalone SVG: a browser draws it as an image (an SVG without
     its namespace loads as a broken image, natural width 0)."""
     link = Link.objects.create(org_name="acme", ref_id="qr-1", url="https://l.example/qr-1")
     page = logged_in_page
+    page.set_viewport_size({"width": width, "height": height})
     page.goto(f"{live_server.url}/links/{link.pk}/")
-    width = page.evaluate(
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    drawn = page.evaluate(
         """async (url) => {
             const blob = await (await fetch(url)).blob();
             const data = await new Promise((done) => {
@@ -193,4 +196,4 @@ def test_the_qr_download_opens_as_an_image(logged_in_page, live_server):
         }""",
         f"/links/{link.pk}/qr.svg",
     )
-    assert width > 0
+    assert drawn > 0
