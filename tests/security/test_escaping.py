@@ -68,6 +68,8 @@ def pages(ids: dict) -> list[tuple[str, str]]:
             path = re.sub(r"/1/", f"/{ids[PK_OF[name]]}/", path, count=1)
         elif name == "meters:detail":
             path = f"/meters/{ids['meter']}/"
+        elif name == "connections:message_edit":  # a template the seed migration stored
+            path = "/connections/messages/error.BAD_LOGIN/1/email/"
         elif name == "runs:refresh":  # the inline refresh status of a kind, since a time
             path = "/sync/refresh/connections/?after=2000-01-01T00:00:00%2B00:00"
         if name in ("connections:detail", "connections:touch"):
