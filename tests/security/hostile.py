@@ -17,7 +17,8 @@ from urllib.parse import urlencode
 from django.test import Client
 from django.utils import timezone
 
-from connections.models import Connection, WebhookEvent
+from connections.experiments import Arm
+from connections.models import Connection, Experiment, WebhookEvent
 from connections.sync import write_page
 from leapdash.leap import records as rec
 from leapdash.leap.client import Page
@@ -77,6 +78,11 @@ def seed(poison: Poison, *, anonymous: Client) -> dict[str, Any]:
     flow = Flow.objects.create(
         org_name="test-energy", title="hostile", region="CAISO", campaign=poison("campaign")
     )
+    # a cadence experiment named by the partner: the funnel's Variants section and its CSV
+    experiment = Experiment.objects.create(
+        flow=flow, name=poison("experiment")[:100], started_at=now - timedelta(days=2)
+    )
+    experiment.add_variants([Arm(poison("variant")[:50], 50), Arm("baseline", 50)])
     link = Link.objects.create(
         flow=flow,
         kind="connect",
