@@ -9,7 +9,7 @@ due, so the scan stays small whatever the table's size.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,7 +45,15 @@ from .cadence import (
 from .choices import Action
 from .messages import FINISH_CONNECTING_KEY, Message, render_message
 from .models import Connection, Touchpoint
-from .templates import EMAIL, SMS, Book, shorten_sms, template_book, template_for
+from .templates import (
+    EMAIL,
+    SMS,
+    STANDARD,
+    Book,
+    shorten_sms,
+    template_book,
+    template_for,
+)
 
 SCAN_CHUNK = 500
 
@@ -105,6 +113,7 @@ class DueTouch:
             "subject": self.message.subject,
             "body": self.message.body,
             "template_version": self.message.version,
+            "template_set": self.message.template_set,
         }
 
 
@@ -209,11 +218,19 @@ def _past_touches(c: Connection, now: datetime) -> list[PastTouch]:
     return [PastTouch(t.at, t.abandoned_at, t.outcome, t.snoozed_until) for t in touches]
 
 
+def template_set_of(c: Connection) -> str:
+    """The template set of the connection's cadence variant ("" for the standard texts)."""
+    if c.variant_id is None or c.variant is None:
+        return STANDARD
+    return c.variant.template_set
+
+
 def message_for(
     c: Connection, key: str, touch: int, channel: str = EMAIL, book: Book | None = None
 ) -> Message:
-    """The stored template for this key, touch and channel, filled for one connection; an SMS
-    is shortened before its link to fit."""
+    """The stored template for this key, touch and channel (in the set of the connection's
+    variant where it has one), filled for one connection; an SMS is shortened before its link
+    to fit."""
     link = c.link
     url = link.url if link else ""
     message = render_message(
@@ -222,10 +239,10 @@ def message_for(
         link_url=url,
         subjects=c.message_subjects,
         org=link.org_name if link else "",
-        template=template_for(key, touch, channel, book),
+        template=template_for(key, touch, channel, book, template_set_of(c)),
     )
     if channel == SMS:
-        return Message("", shorten_sms(message.body, url), message.version)
+        return replace(message, subject="", body=shorten_sms(message.body, url))
     return message
 
 

@@ -38,6 +38,7 @@ class Arm:
     first_delay_minutes: int = 15
     second_touch_hours: int = 24
     third_touch_hours: int = 72
+    template_set: str = ""  # message texts of this named set where it has them
 
     @property
     def later(self) -> tuple[timedelta, timedelta]:

@@ -11,6 +11,7 @@ from links.models import Flow
 from .experiments import HOLDOUT, MAX_VARIANTS, Arm
 from .models import Experiment, OutgoingHook, Variant
 from .receivers import url_problem
+from .templates import set_name_errors
 
 
 class HookForm(forms.ModelForm[OutgoingHook]):
@@ -67,6 +68,12 @@ class VariantForm(forms.ModelForm[Variant]):
         # a row left without a name is no variant, whatever its other fields say
         return bool(self.data.get(self.add_prefix("name"), "").strip())
 
+    def clean_template_set(self) -> str:
+        name: str = self.cleaned_data.get("template_set", "").strip().lower()
+        for problem in set_name_errors(name):
+            raise forms.ValidationError(problem)
+        return name
+
 
 VariantFormSet = forms.inlineformset_factory(
     Experiment,
@@ -78,11 +85,13 @@ VariantFormSet = forms.inlineformset_factory(
         "first_touch_delay_minutes",
         "second_touch_hours",
         "third_touch_hours",
+        "template_set",
     ],
     labels={
         "first_touch_delay_minutes": "Touch 1 (min)",
         "second_touch_hours": "Touch 2 (h)",
         "third_touch_hours": "Touch 3 (h)",
+        "template_set": "Template set (optional)",
     },
     extra=MAX_VARIANTS,
     max_num=MAX_VARIANTS,
@@ -101,6 +110,7 @@ def arms_of(
             first_delay_minutes=d["first_touch_delay_minutes"],
             second_touch_hours=d["second_touch_hours"],
             third_touch_hours=d["third_touch_hours"],
+            template_set=d.get("template_set", ""),
         )
         for d in (f.cleaned_data for f in variants.forms)
         if d.get("name")

@@ -10,8 +10,15 @@ from .choices import TemplateChannel
 
 
 class MessageTemplate(models.Model):
-    """The text of one message key at one touch on one channel, as program managers edit it."""
+    """The text of one message key at one touch on one channel, as program managers edit it:
+    in the standard set (empty name) or in a named set a cadence variant may send instead."""
 
+    template_set = models.CharField(
+        max_length=50,
+        blank=True,
+        default="",
+        help_text="Empty for the standard texts; a named set's missing texts are the standard.",
+    )
     key = models.CharField(max_length=64)
     touch = models.PositiveSmallIntegerField()
     channel = models.CharField(max_length=16, choices=TemplateChannel.choices)
@@ -24,14 +31,17 @@ class MessageTemplate(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["key", "touch", "channel"]
+        ordering = ["template_set", "key", "touch", "channel"]
         constraints = [
-            models.UniqueConstraint(fields=["key", "touch", "channel"], name="messagetemplate_key"),
+            models.UniqueConstraint(
+                fields=["template_set", "key", "touch", "channel"], name="messagetemplate_key"
+            ),
             models.CheckConstraint(condition=Q(touch__in=[1, 2, 3]), name="messagetemplate_touch"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.key} touch {self.touch} {self.channel}"
+        where = f" ({self.template_set})" if self.template_set else ""
+        return f"{self.key} touch {self.touch} {self.channel}{where}"
 
 
 class MessageTemplateVersion(models.Model):

@@ -14,6 +14,7 @@ class Message:
     subject: str
     body: str
     version: int = 0  # the stored template's version; 0 for the built-in text
+    template_set: str = ""  # the named set the texts came from; "" for the standard texts
 
 
 GENERIC_ERROR_KEY = "error.generic"
@@ -202,12 +203,17 @@ def render_message(
         customer_name=customer_name, link_url=link_url, subjects=subjects, org=org
     )
     subject = _sentence(fill_safely(template.subject, values))
-    return Message(subject, fill_safely(template.body, values), template.version)
+    body = fill_safely(template.body, values)
+    return Message(subject, body, template.version, template.template_set)
 
 
-def message_title(message_key: str) -> str:
-    """The catalogue subject with generic words for its blanks: a heading for a group of
-    messages to different customers (the queue groups by message)."""
-    message = MESSAGES.get(message_key, MESSAGES[GENERIC_ERROR_KEY])
+def message_title(message_key: str, subject: str | None = None) -> str:
+    """A subject (the stored touch-1 email's when given, else the catalogue's) with generic
+    words for its blanks: a heading for a group of messages to different customers (the queue
+    groups by message)."""
+    if subject is None:
+        subject = MESSAGES.get(message_key, MESSAGES[GENERIC_ERROR_KEY]).subject
+    from .templates import fill_safely  # templates.py reads this catalogue
+
     generic = _Blank(utility="the utility", utilities="utilities", agreements="agreement")
-    return _sentence(message.subject.format_map(generic))
+    return _sentence(fill_safely(subject, generic))

@@ -4,11 +4,13 @@ A template is plain text with bare {name} fields. It is parsed with string.Forma
 refused when a field is unknown or uses attribute or index access, a conversion or a format
 spec; rendering fills a fixed mapping of plain values, field by field, and never calls
 str.format, so neither a template nor a customer's name can reach Python's formatting. Pages
-auto-escape the result. template_for is the one lookup: the stored row, else the built-in text.
+auto-escape the result. template_for is the one lookup: the row of the connection's template
+set (its cadence variant's), else the standard stored row, else the built-in text.
 """
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Iterable, Mapping
 
@@ -28,6 +30,15 @@ EMAIL, SMS = "email", "sms"
 CHANNELS = (EMAIL, SMS)
 SMS_LIMIT = 320  # characters: two concatenated SMS segments at most
 ELLIPSIS = "\u2026"
+STANDARD = ""  # the template set every message falls back to
+SET_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
+
+
+def set_name_errors(name: str) -> list[str]:
+    """Why a template set's name is refused (empty is the standard set, always accepted)."""
+    if name == STANDARD or SET_NAME.fullmatch(name):
+        return []
+    return ["A template set's name is up to 50 lowercase letters, digits and dashes."]
 
 
 def template_errors(text: str) -> list[str]:
@@ -107,29 +118,47 @@ def builtin_for(key: str, channel: str) -> Message:
     return Message("", message.body) if channel == SMS else message
 
 
-Book = Mapping[tuple[str, int, str], Message]
+Slot = tuple[str, str, int, str]  # (template set, key, touch, channel)
+Book = Mapping[Slot, Message]
 
 
-def template_book(keys: Iterable[str] | None = None) -> dict[tuple[str, int, str], Message]:
-    """The stored templates in one query, by (key, touch, channel)."""
+def template_book(keys: Iterable[str] | None = None) -> dict[Slot, Message]:
+    """The stored templates of every set in one query, by (set, key, touch, channel)."""
     from .models import MessageTemplate
 
     rows = MessageTemplate.objects.all()
     if keys is not None:
         rows = rows.filter(key__in=list(keys))
+    fields = ("template_set", "key", "touch", "channel", "subject", "body", "version")
     return {
-        (r.key, r.touch, r.channel): Message(r.subject, r.body, r.version)
-        for r in rows.only("key", "touch", "channel", "subject", "body", "version")
+        (r.template_set, r.key, r.touch, r.channel): Message(
+            r.subject, r.body, r.version, r.template_set
+        )
+        for r in rows.only(*fields)
     }
 
 
-def template_for(key: str, touch: int, channel: str, book: Book | None = None) -> Message:
-    """The template to send: the stored row (from `book` when given, which holds every row),
-    else the built-in text, so a missing row never stops a message."""
+def template_for(
+    key: str, touch: int, channel: str, book: Book | None = None, template_set: str = STANDARD
+) -> Message:
+    """The template to send: the row of `template_set`, else the standard row (from `book`
+    when given, which holds every row), else the built-in text, so a set only holds the texts
+    it changes and a missing row never stops a message."""
     if key not in MESSAGES:
         key = GENERIC_ERROR_KEY
     touch = touch if touch in TOUCHES else 1
     channel = channel if channel in CHANNELS else EMAIL
     if book is None:
         book = template_book([key])
-    return book.get((key, touch, channel)) or builtin_for(key, channel)
+    if template_set != STANDARD and (found := book.get((template_set, key, touch, channel))):
+        return found
+    return book.get((STANDARD, key, touch, channel)) or builtin_for(key, channel)
+
+
+def template_sets() -> list[str]:
+    """The named template sets: those holding a text and those a variant asks for."""
+    from .models import MessageTemplate, Variant
+
+    held = MessageTemplate.objects.exclude(template_set=STANDARD).values_list("template_set")
+    asked = Variant.objects.exclude(template_set=STANDARD).values_list("template_set")
+    return sorted({name for (name,) in held.union(asked)})

@@ -53,6 +53,7 @@ class Experiment(models.Model):
                 first_touch_delay_minutes=arm.first_delay_minutes,
                 second_touch_hours=arm.second_touch_hours,
                 third_touch_hours=arm.third_touch_hours,
+                template_set=arm.template_set,
             )
             for i, arm in enumerate(arms)
         )
@@ -71,6 +72,12 @@ class Variant(models.Model):
     first_touch_delay_minutes = models.PositiveSmallIntegerField(default=15)
     second_touch_hours = models.PositiveSmallIntegerField(default=24)
     third_touch_hours = models.PositiveSmallIntegerField(default=72)
+    template_set = models.CharField(
+        max_length=50,
+        blank=True,
+        default="",
+        help_text="Message texts of this set where it has them; empty for the standard texts.",
+    )
 
     class Meta:
         ordering = ["experiment", "position", "pk"]
@@ -90,4 +97,5 @@ class Variant(models.Model):
             first_delay_minutes=self.first_touch_delay_minutes,
             second_touch_hours=self.second_touch_hours,
             third_touch_hours=self.third_touch_hours,
+            template_set=self.template_set,
         )

@@ -1,6 +1,9 @@
 """The message templates page: every message key's texts per touch and channel, the editor with
 its live preview for a real connection of that kind (or a sample one), and the version history
-with revert. Program managers and ops both edit: the texts are the partner's own words."""
+with revert. Program managers and ops both edit: the texts are the partner's own words.
+
+`?set=<name>` shows and edits a named template set, which a cadence variant may send instead of
+the standard texts: a set holds only the texts it changes, the others read as the standard."""
 
 from __future__ import annotations
 
@@ -9,8 +12,9 @@ from typing import Any
 from django.contrib import messages as flash
 from django.db import transaction
 from django.db.models.functions import Length
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -18,7 +22,7 @@ from leapdash.accounts.roles import dashboard_view
 from leapdash.htmx import HtmxHttpRequest
 from links.models import Link
 
-from ..due import message_for
+from ..due import message_for, template_set_of
 from ..messages import MESSAGES, Message, render_message
 from ..models import Connection, MessageTemplate, MessageTemplateVersion
 from ..templates import (
@@ -26,12 +30,15 @@ from ..templates import (
     FIELDS,
     SMS,
     SMS_LIMIT,
+    STANDARD,
     TOUCHES,
     builtin_for,
+    set_name_errors,
     shorten_sms,
     template_book,
     template_errors,
     template_for,
+    template_sets,
 )
 from .queue import group_title
 
@@ -44,19 +51,49 @@ def _checked(key: str, touch: int, channel: str) -> None:
         raise Http404("No such message template.")
 
 
+def _set_of(request: HtmxHttpRequest) -> str:
+    """The template set a request is about ("" for the standard texts); a malformed name is
+    no set at all."""
+    name = request.GET.get("set", STANDARD).strip()
+    if set_name_errors(name):
+        raise Http404("No such template set.")
+    return name
+
+
+def _query(template_set: str) -> str:
+    return f"?set={template_set}" if template_set else ""
+
+
+def _edit_url(key: str, touch: int, channel: str, template_set: str) -> str:
+    url = reverse("connections:message_edit", args=[key, touch, channel])
+    return url + _query(template_set)
+
+
 @dashboard_view
 @require_GET
 def message_list(request: HtmxHttpRequest) -> HttpResponse:
+    asked = request.GET.get("set", STANDARD).strip().lower()
+    problems = set_name_errors(asked)
+    template_set = STANDARD if problems else asked
     book = template_book()
     groups = []
     for key in MESSAGES:
         rows = []
         for touch in TOUCHES:
             for channel in CHANNELS:
-                template = template_for(key, touch, channel, book)
-                rows.append({"touch": touch, "channel": channel, "t": template})
-        groups.append({"key": key, "title": group_title(key), "rows": rows})
-    return render(request, "connections/messages.html", {"groups": groups})
+                template = template_for(key, touch, channel, book, template_set)
+                own = template.template_set == template_set and bool(template.version)
+                rows.append({"touch": touch, "channel": channel, "t": template, "own": own})
+        groups.append({"key": key, "title": group_title(key, book), "rows": rows})
+    context = {
+        "groups": groups,
+        "template_set": template_set,
+        "qs": _query(template_set),
+        "sets": sorted(set(template_sets()) | ({template_set} - {STANDARD})),
+        "set_problems": problems,
+        "asked": asked,
+    }
+    return render(request, "connections/messages.html", context)
 
 
 def _example(key: str) -> Connection | None:
@@ -85,7 +122,11 @@ def preview(key: str, touch: int, channel: str, subject: str, body: str) -> dict
     example = _example(key)
     template = Message(subject, body)
     if example is not None:
-        shown = message_for(example, key, touch, channel, {(key, touch, channel): template})
+        # the draft, whichever template set the example's cadence variant sends
+        sets = {STANDARD, template_set_of(example)}
+        shown = message_for(
+            example, key, touch, channel, {(s, key, touch, channel): template for s in sets}
+        )
     else:
         shown = render_message(
             key,
@@ -112,9 +153,12 @@ def preview(key: str, touch: int, channel: str, subject: str, body: str) -> dict
     return context
 
 
-def _editor_context(key: str, touch: int, channel: str, **texts: str) -> dict[str, Any]:
-    row = MessageTemplate.objects.filter(key=key, touch=touch, channel=channel).first()
-    current = template_for(key, touch, channel)
+def _editor_context(
+    key: str, touch: int, channel: str, template_set: str, **texts: str
+) -> dict[str, Any]:
+    rows = MessageTemplate.objects.filter(template_set=template_set)
+    row = rows.filter(key=key, touch=touch, channel=channel).first()
+    current = template_for(key, touch, channel, template_set=template_set)
     subject = texts.get("subject", current.subject)
     body = texts.get("body", current.body)
     history = list(row.versions.select_related("saved_by")) if row else []
@@ -127,6 +171,9 @@ def _editor_context(key: str, touch: int, channel: str, **texts: str) -> dict[st
         "touch": touch,
         "channel": channel,
         "title": group_title(key),
+        "template_set": template_set,
+        "qs": _query(template_set),
+        "inherited": row is None and current.template_set != template_set,
         "is_sms": channel == SMS,
         "subject": subject,
         "body": body,
@@ -138,13 +185,26 @@ def _editor_context(key: str, touch: int, channel: str, **texts: str) -> dict[st
 
 
 def save_template(
-    key: str, touch: int, channel: str, *, subject: str, body: str, user: Any, note: str
+    key: str,
+    touch: int,
+    channel: str,
+    *,
+    subject: str,
+    body: str,
+    user: Any,
+    note: str,
+    template_set: str = STANDARD,
 ) -> MessageTemplate:
-    """A new version of one template (the row is created from the built-in text if missing)."""
+    """A new version of one template. A missing row is created from the text it replaces: the
+    built-in text for the standard set, the standard text for a named set."""
     now = timezone.now()
     with transaction.atomic():
-        original = builtin_for(key, channel)
+        if template_set == STANDARD:
+            original = builtin_for(key, channel)
+        else:
+            original = template_for(key, touch, channel)
         row, _ = MessageTemplate.objects.select_for_update().get_or_create(
+            template_set=template_set,
             key=key,
             touch=touch,
             channel=channel,
@@ -172,21 +232,29 @@ def save_template(
 @require_http_methods(["GET", "POST"])
 def message_edit(request: HtmxHttpRequest, key: str, touch: int, channel: str) -> HttpResponse:
     _checked(key, touch, channel)
-    if request.method == "POST":
-        subject = request.POST.get("subject", "").strip() if channel != SMS else ""
-        body = request.POST.get("body", "").strip()
-        context = _editor_context(key, touch, channel, subject=subject, body=body)
-        if not body:
-            context["preview"] = {"errors": ["The message needs a body."]}
-        if not context["preview"]["errors"]:
-            note = request.POST.get("note", "").strip()
-            row = save_template(
-                key, touch, channel, subject=subject, body=body, user=request.user, note=note
-            )
-            flash.success(request, f"Saved as version {row.version}.")
-            return redirect("connections:message_edit", key=key, touch=touch, channel=channel)
+    template_set = _set_of(request)
+    if request.method != "POST":
+        context = _editor_context(key, touch, channel, template_set)
+        return render(request, "connections/message_edit.html", context)
+    subject = request.POST.get("subject", "").strip() if channel != SMS else ""
+    body = request.POST.get("body", "").strip()
+    context = _editor_context(key, touch, channel, template_set, subject=subject, body=body)
+    if not body:
+        context["preview"] = {"errors": ["The message needs a body."]}
+    if context["preview"]["errors"]:
         return render(request, "connections/message_edit.html", context, status=422)
-    return render(request, "connections/message_edit.html", _editor_context(key, touch, channel))
+    row = save_template(
+        key,
+        touch,
+        channel,
+        subject=subject,
+        body=body,
+        user=request.user,
+        note=request.POST.get("note", "").strip(),
+        template_set=template_set,
+    )
+    flash.success(request, f"Saved as version {row.version}.")
+    return HttpResponseRedirect(_edit_url(key, touch, channel, template_set))
 
 
 @dashboard_view
@@ -202,7 +270,10 @@ def message_preview(request: HtmxHttpRequest, key: str, touch: int, channel: str
 @require_POST
 def message_revert(request: HtmxHttpRequest, key: str, touch: int, channel: str) -> HttpResponse:
     _checked(key, touch, channel)
-    row = get_object_or_404(MessageTemplate, key=key, touch=touch, channel=channel)
+    template_set = _set_of(request)
+    row = get_object_or_404(
+        MessageTemplate, template_set=template_set, key=key, touch=touch, channel=channel
+    )
     version = request.POST.get("version", "")
     old = get_object_or_404(
         MessageTemplateVersion, template=row, version=int(version) if version.isdigit() else 0
@@ -215,6 +286,7 @@ def message_revert(request: HtmxHttpRequest, key: str, touch: int, channel: str)
         body=old.body,
         user=request.user,
         note=f"Reverted to version {old.version}",
+        template_set=template_set,
     )
     flash.success(request, f"Reverted to version {old.version} (saved as version {saved.version}).")
-    return redirect("connections:message_edit", key=key, touch=touch, channel=channel)
+    return HttpResponseRedirect(_edit_url(key, touch, channel, template_set))

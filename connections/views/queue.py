@@ -26,7 +26,7 @@ from ..choices import ErrorCode, label_of
 from ..due import DueTouch, due_for, due_touches
 from ..messages import message_title
 from ..models import Connection, OutgoingHook, Touchpoint
-from ..templates import template_book
+from ..templates import EMAIL, Book, template_book, template_for
 
 QUEUE_LIMIT = 300  # shown on the page; the exports and the hook take every due touch
 SNOOZE = timedelta(hours=24)
@@ -45,13 +45,14 @@ CSV_HEADER = [
 ]
 
 
-def group_title(message_key: str) -> str:
+def group_title(message_key: str, book: Book | None = None) -> str:
     """A heading for customers getting the same message: the error's name for utility errors
-    (their subjects name each customer's utility), the generic subject otherwise."""
+    (their subjects name each customer's utility), the stored touch-1 email subject in generic
+    words otherwise (`book` holds every template when given)."""
     code = message_key.removeprefix("error.")
     if message_key.startswith("error.") and code in ErrorCode.values:
         return f"Utility error: {label_of(ErrorCode, code)}"
-    return message_title(message_key)
+    return message_title(message_key, template_for(message_key, 1, EMAIL, book).subject)
 
 
 def group_slug(message_key: str) -> str:
@@ -79,12 +80,13 @@ def queue_state(now: datetime) -> dict[str, Any]:
     due = list(islice(due_touches(now), QUEUE_LIMIT + 1))
     more = len(due) > QUEUE_LIMIT
     due = due[:QUEUE_LIMIT]
+    book = template_book()
     groups: dict[str, list[DueTouch]] = {}
     for d in sorted(due, key=lambda d: (d.touch.due_from or now, d.connection.pk)):
         groups.setdefault(d.message_key, []).append(d)
     grouped = [
         {
-            "title": group_title(key),
+            "title": group_title(key, book),
             "key": key,
             "slug": group_slug(key),
             "items": [card(d) for d in items],
