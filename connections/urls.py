@@ -1,11 +1,11 @@
 from django.urls import path
 
-from .views import attention, connections, experiments, funnel, hook, messages, queue
+from .views import attention, connections, experiments, exports, funnel, hook, messages, queue
 
 app_name = "connections"
 urlpatterns = [
     path("", connections.connection_list, name="list"),
-    path("export.csv", connections.connection_export, name="export"),
+    path("export.csv", exports.connection_export, name="export"),
     path("<int:pk>/", connections.connection_detail, name="detail"),
     path("queue/", queue.queue, name="queue"),
     path("queue/export.csv", queue.queue_export_csv, name="queue_csv"),

@@ -33,10 +33,13 @@ class _Echo:
 
 
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[str]:
+    """Each CSV line, ended by \n as PostgreSQL's COPY ends them (leapdash.exports writes the
+    same bytes). The writer keeps its \r\n terminator, so that a cell holding a lone \r is
+    quoted as COPY quotes it, and each line's \r\n becomes \n."""
     writer = csv.writer(_Echo())
-    yield writer.writerow(header)
+    yield writer.writerow(header)[:-2] + "\n"
     for row in rows:
-        yield writer.writerow([neutralise(cell) for cell in row])
+        yield writer.writerow([neutralise(cell) for cell in row])[:-2] + "\n"
 
 
 def csv_response(

@@ -1,10 +1,9 @@
-"""The connections table (with its never-opened tab and CSV export), one connection's detail
-page, and the ops-only "sync now"."""
+"""The connections table (with its never-opened tab; its CSV export is views/exports.py), one
+connection's detail page, and the ops-only "sync now"."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -18,12 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from leapdash.accounts.roles import dashboard_view, is_ops, ops_view
-from leapdash.csvs import csv_response
 from leapdash.htmx import HtmxHttpRequest, is_partial, push_clean_url
 from leapdash.paging import CappedPaginator, RowCount, counts_by_value
 from leapdash.runs.freshness import data_as_of, refresh_response
 from leapdash.runs.models import SyncRun
-from links.models import Link
 
 from ..badges import badge_class
 from ..choices import ConnectionStatus, label_of
@@ -33,7 +30,6 @@ from ..tasks import sync_connections_task
 from ..timeline import connection_context, with_details
 
 PAGE_SIZE = 50
-EXPORT_CHUNK = 2000
 PRIMARY_FILTERS = ("q", "next_action", "utility", "region", "flow")
 MORE_FILTERS = (
     "utility_status",
@@ -140,89 +136,6 @@ def _never_opened(request: HtmxHttpRequest) -> HttpResponse:
     context = {"filter": filterset, "page": page, "sort": request.GET.get("sort", "")}
     template = "connections/_unopened_table.html" if partial else "connections/unopened.html"
     return push_clean_url(request, render(request, template, context))
-
-
-# --- CSV export ---------------------------------------------------------------------------------
-
-EXPORT_HEADER = [
-    "refId",
-    "customer",
-    "email",
-    "region",
-    "status",
-    "utilities",
-    "attestation",
-    "dr_agreement",
-    "next_action",
-    "who_acts",
-    "reason",
-    "last_interaction_utc",
-    "touches_sent",
-    "variant",
-]
-
-
-def _utilities_cell(connection: Connection) -> str:
-    parts = []
-    for u in connection.utilities.all():
-        text = f"{u.utility_id}:{u.status}"
-        if u.error_code:
-            text += f"({u.error_code})"
-        if u.utility_is_required:
-            text += "*"
-        parts.append(text)
-    return " ".join(parts)
-
-
-def _export_rows(rows: QuerySet[Connection]) -> Iterator[list[object]]:
-    # iterator(chunk_size) streams from a server-side cursor and prefetches per chunk.
-    for c in rows.iterator(chunk_size=EXPORT_CHUNK):
-        link = c.link
-        yield [
-            c.ref_id,
-            link.customer_name if link else "",
-            link.customer_email if link else "",
-            c.transmission_region,
-            c.status,
-            _utilities_cell(c),
-            c.prohibited_resource_attestation,
-            c.demand_response_participation,
-            c.next_action,
-            c.actor.label,
-            c.next_action_reason,
-            c.last_interaction_at.isoformat(),
-            c.touch_count,  # type: ignore[attr-defined]
-            c.variant.name if c.variant else "",
-        ]
-
-
-@dashboard_view
-@require_GET
-def connection_export(request: HtmxHttpRequest) -> HttpResponse:
-    """Exactly the rows the table shows under the same query string, every page of them."""
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    if request.GET.get("view") == "unopened":
-        links = NeverOpenedFilter(request.GET, queryset=never_opened_links().select_related("flow"))
-        header = ["refId", "customer", "email", "flow", "campaign", "created_utc", "sent_utc"]
-        return csv_response(
-            f"never-opened-{stamp}.csv", header, _link_rows(links.qs.order_by("-created_at", "pk"))
-        )
-    filterset = ConnectionFilter(request.GET, queryset=table_rows())
-    rows = filtered_connections(filterset)
-    return csv_response(f"connections-{stamp}.csv", EXPORT_HEADER, _export_rows(rows))
-
-
-def _link_rows(rows: QuerySet[Link]) -> Iterator[list[object]]:
-    for link in rows.iterator(chunk_size=EXPORT_CHUNK):
-        yield [
-            link.ref_id,
-            link.customer_name,
-            link.customer_email,
-            str(link.flow) if link.flow else "",
-            link.flow.campaign if link.flow else "",
-            link.created_at.isoformat(),
-            link.sent_at.isoformat() if link.sent_at else "",
-        ]
 
 
 # --- detail -------------------------------------------------------------------------------------

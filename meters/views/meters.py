@@ -18,6 +18,7 @@ from connections.choices import Action
 from connections.models import Connection
 from leapdash.accounts.roles import dashboard_view, ops_view
 from leapdash.csvs import csv_response
+from leapdash.exports import Cell, IsoTime, JsonJoined, YesNo, by_copy, copy_response
 from leapdash.htmx import HtmxHttpRequest, is_partial
 from leapdash.runs.freshness import data_as_of, refresh_response
 from leapdash.runs.models import SyncRun
@@ -112,7 +113,29 @@ def meter_export(request: HtmxHttpRequest) -> HttpResponse:
                 m.created_at.isoformat(),
             ]
 
+    if by_copy():
+        return copy_response("meters.csv", EXPORT_HEADER, _columns(rows))
     return csv_response("meters.csv", EXPORT_HEADER, lines())
+
+
+def _columns(rows: QuerySet[Meter]) -> QuerySet[Meter, tuple[object, ...]]:
+    """meter_export's cells as SQL columns, for COPY."""
+    return rows.values_list(
+        Cell("meter_id"),
+        Cell("partner_reference"),
+        Cell(JsonJoined("connection_references")),
+        Cell("transmission_region"),
+        Cell("customer_classification"),
+        Cell("meter_type"),
+        Cell("utility_name"),
+        Cell("service_account_number"),
+        Cell("customer_name"),
+        Cell("service_address"),
+        Cell("global_enrollment_status"),
+        Cell(JsonJoined("required_action_codes")),
+        Cell(YesNo("is_archived")),
+        Cell(IsoTime("created_at")),
+    )
 
 
 def detail_context(meter: Meter) -> dict[str, object]:

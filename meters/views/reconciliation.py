@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -21,12 +22,14 @@ from leapdash.accounts.roles import (
     permission_view,
 )
 from leapdash.csvs import csv_response
+from leapdash.exports import TEXT, Cell, Lookup, by_copy, copy_response
 from leapdash.htmx import HtmxHttpRequest, is_partial
 from leapdash.paging import CappedPaginator, RowCount
 
 from ..findings import wording
 from ..models import (
     Category,
+    Meter,
     ReconciliationResult,
     ReconciliationRun,
 )
@@ -103,7 +106,10 @@ def reconciliation(request: HtmxHttpRequest) -> HttpResponse:
 def reconciliation_export(request: HtmxHttpRequest) -> HttpResponse:
     category = _category(request)
     if category == Category.MATCHED:
-        return csv_response(f"reconciliation-{category}.csv", EXPORT_HEADER, _matched_lines())
+        name = f"reconciliation-{category}.csv"
+        if by_copy():
+            return copy_response(name, EXPORT_HEADER, _matched_columns())
+        return csv_response(name, EXPORT_HEADER, _matched_lines())
     rows = ReconciliationResult.objects.filter(run=latest_run(), category=category)
     values = rows.order_by("partner_reference", "pk").values_list(
         "category",
@@ -129,16 +135,75 @@ def reconciliation_export(request: HtmxHttpRequest) -> HttpResponse:
             reason, fix = wording(facts)
             yield kind, reference, meter, record, reason, suggested, fix
 
-    return csv_response(f"reconciliation-{category}.csv", EXPORT_HEADER, lines())
+    name = f"reconciliation-{category}.csv"
+    if by_copy():
+        return copy_response(
+            name, EXPORT_HEADER, _finding_columns(rows.order_by("partner_reference", "pk"))
+        )
+    return csv_response(name, EXPORT_HEADER, lines())
+
+
+def _matched_meters() -> QuerySet[Meter]:
+    return matched_meters().order_by("partner_reference", "pk")
 
 
 def _matched_lines() -> Iterator[tuple[object, ...]]:
     reason, fix = wording(ReconciliationResult(category=Category.MATCHED))
-    meters = matched_meters().order_by("partner_reference", "pk")
-    for reference, meter in meters.values_list("partner_reference", "meter_id").iterator(
-        chunk_size=2000
-    ):
+    meters = _matched_meters().values_list("partner_reference", "meter_id")
+    for reference, meter in meters.iterator(chunk_size=2000):
         yield Category.MATCHED, reference, meter, reference, reason, "", fix
+
+
+def _matched_columns() -> QuerySet[Meter, tuple[object, ...]]:
+    """_matched_lines' cells as SQL columns, for COPY."""
+    reason, fix = wording(ReconciliationResult(category=Category.MATCHED))
+    return _matched_meters().values_list(
+        Cell(Value(str(Category.MATCHED))),
+        Cell("partner_reference"),
+        Cell("meter_id"),
+        Cell("partner_reference"),
+        Cell(Value(reason)),
+        Cell(Value("")),
+        Cell(Value(fix)),
+    )
+
+
+def _finding_columns(
+    rows: QuerySet[ReconciliationResult],
+) -> QuerySet[ReconciliationResult, tuple[object, ...]]:
+    """The export's lines as SQL columns, for COPY. The reason and fix stay findings.wording's:
+    it words each distinct set of facts the rows hold (a handful), and SQL looks them up."""
+    facts = Concat(
+        F("connection_status"),
+        Value("|"),
+        Coalesce(Cast("expected_meters", TEXT), Value("")),
+        Value("|"),
+        Coalesce(Cast("found_meters", TEXT), Value("")),
+        output_field=TEXT,
+    )
+    reasons, fixes = {}, {}
+    distinct = rows.order_by().values_list(
+        "category", "connection_status", "expected_meters", "found_meters"
+    )
+    for kind, status, expected, found in distinct.distinct():
+        key = f"{status}|{'' if expected is None else expected}|{'' if found is None else found}"
+        reasons[key], fixes[key] = wording(
+            ReconciliationResult(
+                category=kind,
+                connection_status=status,
+                expected_meters=expected,
+                found_meters=found,
+            )
+        )
+    return rows.values_list(
+        Cell("category"),
+        Cell("partner_reference"),
+        Cell("meter__meter_id"),
+        Cell("partner_record__reference"),
+        Cell(Lookup(facts, reasons, "")),
+        Cell("suggested_reference"),
+        Cell(Lookup(facts, fixes, "")),
+    )
 
 
 @permission_view(RECONCILE_PERMISSION)

@@ -199,4 +199,4 @@ def test_the_response_streams_an_attachment():
     assert isinstance(response, StreamingHttpResponse)
     assert response["Content-Type"] == "text/csv"
     assert response["Content-Disposition"] == 'attachment; filename="out.csv"'
-    assert b"".join(response.streaming_content).decode() == "a\r\n1\r\n2\r\n"
+    assert b"".join(response.streaming_content).decode() == "a\n1\n2\n"
