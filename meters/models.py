@@ -275,6 +275,9 @@ class ReconciliationRun(models.Model):
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # the overdue margin's start the findings were worded for: a targeted pass looks again at
+    # the connections and links that crossed it since
+    overdue_cutoff = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-pk"]
@@ -353,3 +356,6 @@ class ReconciliationResult(models.Model):
         from .findings import wording
 
         return wording(self)[1]
+
+
+from .touched import TouchedReference as TouchedReference  # noqa: E402

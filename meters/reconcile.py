@@ -38,7 +38,14 @@ from leapdash.db import is_postgresql
 
 from . import sql
 from .arrival import overdue_cutoff
-from .models import Category, Meter, PartnerRecord, ReconciliationResult, ReconciliationRun
+from .models import (
+    Category,
+    Meter,
+    PartnerRecord,
+    ReconciliationResult,
+    ReconciliationRun,
+    TouchedReference,
+)
 from .sql import METER_CATEGORIES
 
 RECORD_CATEGORIES = (
@@ -125,18 +132,59 @@ def as_matched(meters: Iterable[Meter]) -> list[ReconciliationResult]:
 def reconcile(
     *, now: datetime, overdue_after: timedelta, user_id: int | None = None
 ) -> ReconciliationRun:
-    """One full pass; its results replace the previous ones when it commits."""
+    """One full pass; its results replace the previous ones when it commits. It also consumes
+    the touched-references log (meters.touched): everything is looked at."""
     with transaction.atomic():
         _one_pass_at_a_time()
-        run = ReconciliationRun.objects.create(started_at=timezone.now(), by_id=user_id)
+        upto = _log_end()
+        run = ReconciliationRun.objects.create(
+            started_at=timezone.now(),
+            by_id=user_id,
+            overdue_cutoff=overdue_cutoff(now, overdue_after),
+        )
         _run_statements(run.pk, now, overdue_after, None)
         # Older results go only now: readers see the previous set until this one commits.
         with connection.cursor() as cursor:
             cursor.execute(*sql.delete_results_before(run.pk))
+        _consume_log(upto)
         _store_counts(run)
         run.finished_at = timezone.now()
         run.save(update_fields=["counts", "meters", "partner_records", "finished_at"])
     return run
+
+
+def reconcile_touched(*, now: datetime, overdue_after: timedelta) -> ReconciliationRun:
+    """The hourly pass: the latest pass redone for the references touched since (the triggers'
+    log, and the connections and links that crossed the overdue margin), which leaves exactly
+    the findings a full pass would. A full pass instead on SQLite (no triggers there) or when
+    no pass has run yet."""
+    run = latest_run()
+    if not is_postgresql() or run is None or run.overdue_cutoff is None:
+        return reconcile(now=now, overdue_after=overdue_after)
+    with transaction.atomic():
+        _one_pass_at_a_time()
+        run = latest_run()
+        if run is None or run.overdue_cutoff is None:  # the passes were purged meanwhile
+            return reconcile(now=now, overdue_after=overdue_after)
+        cutoff = overdue_cutoff(now, overdue_after)
+        upto = _log_end()
+        with connection.cursor() as cursor:
+            cursor.execute(*sql.touched_references(upto, run.overdue_cutoff, cutoff))
+            refs = sorted({reference for (reference,) in cursor.fetchall()})
+        _redo(run, [], refs, now, overdue_after)
+        _consume_log(upto)
+        run.overdue_cutoff, run.finished_at = cutoff, timezone.now()
+        run.save(update_fields=["overdue_cutoff", "finished_at"])
+    return run
+
+
+def _log_end() -> int:
+    last = TouchedReference.objects.order_by("-id").values_list("id", flat=True).first()
+    return last or 0
+
+
+def _consume_log(upto: int) -> None:
+    TouchedReference.objects.filter(id__lte=upto).delete()
 
 
 def _one_pass_at_a_time() -> None:
@@ -166,13 +214,24 @@ def reconcile_some(
         run = latest_run()
         if run is None:
             return
-        affected = ReconciliationResult.objects.filter(run=run)
-        in_scope = affected.filter(meter_id__in=ids) | affected.filter(
-            meter__partner_reference__in=refs
-        )
-        records = affected.filter(category__in=RECORD_CATEGORIES)  # by recresult_category
-        in_scope |= records.filter(meter__isnull=True, partner_reference__in=refs)
-        in_scope.delete()
-        _run_statements(run.pk, now, overdue_after, refs)
-        _store_counts(run)
-        run.save(update_fields=["counts", "meters", "partner_records"])
+        _redo(run, ids, refs, now, overdue_after)
+
+
+def _redo(
+    run: ReconciliationRun,
+    ids: Sequence[int],
+    refs: Sequence[str],
+    now: datetime,
+    overdue_after: timedelta,
+) -> None:
+    """The findings of meters `ids` and of references `refs` dropped and found again."""
+    affected = ReconciliationResult.objects.filter(run=run)
+    in_scope = affected.filter(meter_id__in=ids) | affected.filter(
+        meter__partner_reference__in=refs
+    )
+    records = affected.filter(category__in=RECORD_CATEGORIES)  # by recresult_category
+    in_scope |= records.filter(meter__isnull=True, partner_reference__in=refs)
+    in_scope.delete()
+    _run_statements(run.pk, now, overdue_after, refs)
+    _store_counts(run)
+    run.save(update_fields=["counts", "meters", "partner_records"])

@@ -30,8 +30,10 @@ from .models import (
     PartnerRecord,
     ReconciliationResult,
 )
+from .touched import LOG_TABLE
 
 Statement = tuple[str, list[Any]]
+TOUCHED_LOG = LOG_TABLE
 
 RESULT_COLUMNS = (
     "run_id, category, partner_reference, meter_id, partner_record_id, suggested_reference, "
@@ -63,12 +65,36 @@ def _tables() -> dict[str, str]:
 
 
 def _in(column: str, values: Sequence[str] | None) -> Statement:
-    """ " AND column IN (…)" for a targeted pass; nothing for a full one."""
+    """ " AND column IN (…)" for a targeted pass (one array parameter on PostgreSQL, however
+    many references an hour touched); nothing for a full one."""
     if values is None:
         return "", []
     if not values:
         return " AND 1 = 0", []
+    if is_postgresql():
+        return f" AND {column} = ANY(%s)", [list(values)]
     return f" AND {column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def touched_references(upto: int, since: datetime, cutoff: datetime) -> Statement:
+    """SELECT the references a targeted pass looks at again (PostgreSQL): those the triggers
+    logged up to id `upto` (meters.touched), the completed connections and the links sent that
+    crossed the overdue margin's start between `since` and `cutoff`, and the partner references
+    of the meters holding any of them as a connection reference (a record of that refId is the
+    one such a meter matches by connection)."""
+    t = _tables()
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = f"""WITH seeds AS (
+          SELECT t.reference FROM {TOUCHED_LOG} t WHERE t.id <= %s
+          UNION SELECT c.ref_id FROM {t["c"]} c WHERE c.status = %s
+            AND c.last_interaction_at > %s AND c.last_interaction_at <= %s
+          UNION SELECT l.ref_id FROM {t["l"]} l WHERE l.sent_at > %s AND l.sent_at <= %s
+        )
+        SELECT s.reference FROM seeds s
+        UNION SELECT m.partner_reference FROM {t["r"]} r JOIN {t["m"]} m ON m.id = r.meter_id
+          WHERE r.ref_id IN (SELECT s.reference FROM seeds s)"""
+    window = [adapt(since), adapt(cutoff)]
+    return sql, [upto, ConnectionStatus.COMPLETED, *window, *window]
 
 
 def _fence() -> str:

@@ -11,7 +11,7 @@ from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import tracked_run
 
 from .arrival import overdue_after
-from .reconcile import reconcile
+from .reconcile import reconcile, reconcile_touched
 from .sync import refetch_meters, sync_meters
 
 
@@ -37,7 +37,11 @@ def sync_meters_task(full: bool = False, trigger: str = "beat") -> None:
                 resume_token=run.resume_token or None,
                 on_page=run.page_done,
             )
-    reconcile(now=timezone.now(), overdue_after=overdue_after())
+    # hourly, what the sync (and everything since the last pass) touched; daily, everything
+    if full:
+        reconcile(now=timezone.now(), overdue_after=overdue_after())
+    else:
+        reconcile_touched(now=timezone.now(), overdue_after=overdue_after())
 
 
 @shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True, time_limit=10 * 60)
