@@ -40,6 +40,7 @@ RESULT_COLUMNS = (
     "connection_status, expected_meters, found_meters"
 )
 METER_CATEGORIES = (Category.DUPLICATE, Category.BY_CONNECTION, Category.UNKNOWN_METER)
+RECORD_CATEGORIES = (Category.WAITING, Category.OVERDUE, Category.REENGAGE, Category.COUNT_MISMATCH)
 REFS = "reconcile_refs"  # the pass's temporary table of references worth a look
 PASS_LOCK = 0x6C_64_72_63  # PostgreSQL advisory lock key: "ldrc"
 
@@ -64,7 +65,7 @@ def _tables() -> dict[str, str]:
     }
 
 
-def _in(column: str, values: Sequence[str] | None) -> Statement:
+def _in(column: str, values: Sequence[Any] | None) -> Statement:
     """ " AND column IN (…)" for a targeted pass (one array parameter on PostgreSQL, however
     many references an hour touched); nothing for a full one."""
     if values is None:
@@ -74,6 +75,35 @@ def _in(column: str, values: Sequence[str] | None) -> Statement:
     if is_postgresql():
         return f" AND {column} = ANY(%s)", [list(values)]
     return f" AND {column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def _scoped_findings(run_id: int, ids: Sequence[int], refs: Sequence[str]) -> Statement:
+    """The WHERE of a targeted pass's findings: those of meters `ids`, of the meters holding a
+    reference of `refs`, and the partner-record findings of `refs`."""
+    t = _tables()
+    by_id, id_params = _in("f.meter_id", ids) if ids else (" AND 1 = 0", [])
+    by_meter, meter_params = _in("m.partner_reference", refs)
+    by_record, record_params = _in("f.partner_reference", refs)
+    kinds = ", ".join(["%s"] * len(RECORD_CATEGORIES))
+    where = f"""f.run_id = %s AND ((1 = 1{by_id})
+          OR f.meter_id IN (SELECT m.id FROM {t["m"]} m WHERE 1 = 1{by_meter})
+          OR (f.meter_id IS NULL AND f.category IN ({kinds}){by_record}))"""
+    params = [run_id, *id_params, *meter_params, *RECORD_CATEGORIES, *record_params]
+    return where, params
+
+
+def delete_scoped_findings(run_id: int, ids: Sequence[int], refs: Sequence[str]) -> Statement:
+    """DELETE the findings a targeted pass finds again (the same WHERE as the count)."""
+    where, params = _scoped_findings(run_id, ids, refs)
+    return f"DELETE FROM {_tables()['res']} AS f WHERE {where}", params
+
+
+def log_deltas(upto: int) -> Statement:
+    """SELECT the change in meters (not archived) and partner records the triggers logged up to
+    id `upto`: a targeted pass updates the run's totals without counting 10^6 rows."""
+    sums = "COALESCE(SUM(meters_delta), 0), COALESCE(SUM(records_delta), 0)"
+    sql = f"SELECT {sums} FROM {TOUCHED_LOG} WHERE id <= %s"
+    return sql, [upto]
 
 
 def touched_references(upto: int, since: datetime, cutoff: datetime) -> Statement:

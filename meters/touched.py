@@ -21,6 +21,12 @@ TOUCHING_COLUMNS = {
     "connections_connection": "ref_id",
     "links_link": "ref_id",
 }
+# table → (log column, what a row adds): the change in the totals a pass reports, so that a
+# targeted pass never counts 10^6 rows (a new side adds, an old side takes away)
+COUNTED = {
+    "meters_meter": ("meters_delta", "COUNT(*) FILTER (WHERE NOT t.is_archived)"),
+    "meters_partnerrecord": ("records_delta", "COUNT(*)"),
+}
 LOG_TABLE = "meters_touchedreference"
 
 
@@ -28,7 +34,9 @@ class TouchedReference(models.Model):
     """A reference whose findings may have changed since the last pass (see the module)."""
 
     id = models.BigAutoField(primary_key=True)
-    reference = models.CharField(max_length=256)
+    reference = models.CharField(max_length=256)  # "" on a row that only carries a delta
+    meters_delta = models.IntegerField(default=0)  # meters not archived, added or removed
+    records_delta = models.IntegerField(default=0)  # partner records added or removed
 
     def __str__(self) -> str:
         return self.reference
@@ -39,11 +47,21 @@ def _trigger_statements(table: str, column: str) -> list[str]:
     statements = []
     for side in ("new", "old"):
         function = f"{table}_touched_{side}"
+        delta = ""
+        if table in COUNTED:
+            field, added = COUNTED[table]
+            sign = "" if side == "new" else "-"
+            values = {"meters_delta": "0", "records_delta": "0", field: f"{sign}{added}"}
+            delta = f"""
+              INSERT INTO {LOG_TABLE} (reference, meters_delta, records_delta)
+                SELECT '', {values["meters_delta"]}, {values["records_delta"]}
+                FROM touched_{side} t HAVING {added} > 0;"""
         statements.append(
             f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-              INSERT INTO {LOG_TABLE} (reference)
-                SELECT DISTINCT t.{column} FROM touched_{side} t WHERE t.{column} <> '';
+              INSERT INTO {LOG_TABLE} (reference, meters_delta, records_delta)
+                SELECT DISTINCT t.{column}, 0, 0 FROM touched_{side} t
+                WHERE t.{column} <> '';{delta}
               RETURN NULL;
             END $$"""
         )
