@@ -229,7 +229,8 @@ def _redo(
     unless `totals` gives their change since the pass (the triggers' log), which spares a
     targeted pass counting 10^6 rows."""
     with connection.cursor() as cursor:
-        cursor.execute(*sql.delete_scoped_findings(run.pk, ids, refs))
+        for statement in sql.delete_scoped_findings(run.pk, ids, refs):
+            cursor.execute(*statement)
     _run_statements(run.pk, now, overdue_after, refs)
     if totals is None:
         _store_counts(run)

@@ -77,25 +77,32 @@ def _in(column: str, values: Sequence[Any] | None) -> Statement:
     return f" AND {column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
-def _scoped_findings(run_id: int, ids: Sequence[int], refs: Sequence[str]) -> Statement:
-    """The WHERE of a targeted pass's findings: those of meters `ids`, of the meters holding a
-    reference of `refs`, and the partner-record findings of `refs`."""
+def delete_scoped_findings(run_id: int, ids: Sequence[int], refs: Sequence[str]) -> list[Statement]:
+    """DELETE the findings a targeted pass finds again: those of meters `ids`, those of the
+    meters holding a reference of `refs`, and the partner-record findings of `refs`. Three
+    statements, so that each reads its own index (recresult_meter, recresult_category)."""
     t = _tables()
-    by_id, id_params = _in("f.meter_id", ids) if ids else (" AND 1 = 0", [])
     by_meter, meter_params = _in("m.partner_reference", refs)
     by_record, record_params = _in("f.partner_reference", refs)
     kinds = ", ".join(["%s"] * len(RECORD_CATEGORIES))
-    where = f"""f.run_id = %s AND ((1 = 1{by_id})
-          OR f.meter_id IN (SELECT m.id FROM {t["m"]} m WHERE 1 = 1{by_meter})
-          OR (f.meter_id IS NULL AND f.category IN ({kinds}){by_record}))"""
-    params = [run_id, *id_params, *meter_params, *RECORD_CATEGORIES, *record_params]
-    return where, params
-
-
-def delete_scoped_findings(run_id: int, ids: Sequence[int], refs: Sequence[str]) -> Statement:
-    """DELETE the findings a targeted pass finds again (the same WHERE as the count)."""
-    where, params = _scoped_findings(run_id, ids, refs)
-    return f"DELETE FROM {_tables()['res']} AS f WHERE {where}", params
+    statements: list[Statement] = [
+        (
+            f"""DELETE FROM {t["res"]} AS f WHERE f.run_id = %s
+            AND f.meter_id IN (SELECT m.id FROM {t["m"]} m WHERE 1 = 1{by_meter})""",
+            [run_id, *meter_params],
+        ),
+        (
+            f"""DELETE FROM {t["res"]} AS f WHERE f.run_id = %s AND f.meter_id IS NULL
+            AND f.category IN ({kinds}){by_record}""",
+            [run_id, *RECORD_CATEGORIES, *record_params],
+        ),
+    ]
+    if ids:
+        by_id, id_params = _in("f.meter_id", ids)
+        statements.append(
+            (f"DELETE FROM {t['res']} AS f WHERE f.run_id = %s{by_id}", [run_id, *id_params])
+        )
+    return statements
 
 
 def log_deltas(upto: int) -> Statement:
@@ -110,21 +117,19 @@ def touched_references(upto: int, since: datetime, cutoff: datetime) -> Statemen
     """SELECT the references a targeted pass looks at again (PostgreSQL): those the triggers
     logged up to id `upto` (meters.touched), the completed connections and the links sent that
     crossed the overdue margin's start between `since` and `cutoff`, and the partner references
-    of the meters holding any of them as a connection reference (a record of that refId is the
-    one such a meter matches by connection)."""
+    of the meters holding a logged partner record's reference as a connection reference (that
+    record is the one such a meter matches by connection)."""
     t = _tables()
     adapt = connection.ops.adapt_datetimefield_value
-    sql = f"""WITH seeds AS (
-          SELECT t.reference FROM {TOUCHED_LOG} t WHERE t.id <= %s
-          UNION SELECT c.ref_id FROM {t["c"]} c WHERE c.status = %s
-            AND c.last_interaction_at > %s AND c.last_interaction_at <= %s
-          UNION SELECT l.ref_id FROM {t["l"]} l WHERE l.sent_at > %s AND l.sent_at <= %s
-        )
-        SELECT s.reference FROM seeds s
+    sql = f"""SELECT t.reference FROM {TOUCHED_LOG} t WHERE t.id <= %s AND t.reference IS NOT NULL
+        UNION SELECT c.ref_id FROM {t["c"]} c WHERE c.status = %s
+          AND c.last_interaction_at > %s AND c.last_interaction_at <= %s
+        UNION SELECT l.ref_id FROM {t["l"]} l WHERE l.sent_at > %s AND l.sent_at <= %s
         UNION SELECT m.partner_reference FROM {t["r"]} r JOIN {t["m"]} m ON m.id = r.meter_id
-          WHERE r.ref_id IN (SELECT s.reference FROM seeds s)"""
+          WHERE r.ref_id IN (SELECT e.reference FROM {TOUCHED_LOG} e
+                             WHERE e.id <= %s AND e.expand)"""
     window = [adapt(since), adapt(cutoff)]
-    return sql, [upto, ConnectionStatus.COMPLETED, *window, *window]
+    return sql, [upto, ConnectionStatus.COMPLETED, *window, *window, upto]
 
 
 def _fence() -> str:

@@ -13,13 +13,25 @@ from __future__ import annotations
 
 from django.db import models
 
-# table → the column holding the reference its rows name
-TOUCHING_COLUMNS = {
-    "meters_meter": "partner_reference",
-    "meters_meterconnectionreference": "ref_id",
-    "meters_partnerrecord": "reference",
-    "connections_connection": "ref_id",
-    "links_link": "ref_id",
+# table → the SELECT (over transition table t) of the references its rows name, and whether a
+# pass also looks again at the meters matching them by connection (a partner record's)
+SOURCES = {
+    # its reference, and its connection references: a record of one counts it by connection
+    # while it is not archived
+    "meters_meter": (
+        "SELECT t.partner_reference FROM {t} t UNION SELECT r.ref_id FROM {t} t "
+        "JOIN meters_meterconnectionreference r ON r.meter_id = t.id",
+        False,
+    ),
+    # the refId (a record of it counts meters by connection) and the owning meter's reference
+    "meters_meterconnectionreference": (
+        "SELECT t.ref_id FROM {t} t UNION SELECT m.partner_reference FROM {t} t "
+        "JOIN meters_meter m ON m.id = t.meter_id",
+        False,
+    ),
+    "meters_partnerrecord": ("SELECT t.reference FROM {t} t", True),
+    "connections_connection": ("SELECT t.ref_id FROM {t} t", False),
+    "links_link": ("SELECT t.ref_id FROM {t} t", False),
 }
 # table → (log column, what a row adds): the change in the totals a pass reports, so that a
 # targeted pass never counts 10^6 rows (a new side adds, an old side takes away)
@@ -34,37 +46,45 @@ class TouchedReference(models.Model):
     """A reference whose findings may have changed since the last pass (see the module)."""
 
     id = models.BigAutoField(primary_key=True)
-    reference = models.CharField(max_length=256)  # "" on a row that only carries a delta
+    # NULL on a row that only carries the totals' change; "" is the reference of the meters
+    # that have none (they are reconciled as one group)
+    reference = models.CharField(max_length=256, null=True)  # noqa: DJ001 (NULL ≠ "")
     meters_delta = models.IntegerField(default=0)  # meters not archived, added or removed
     records_delta = models.IntegerField(default=0)  # partner records added or removed
+    # a partner record's: the meters holding it as a connection reference are looked at too
+    expand = models.BooleanField(default=False)
 
     def __str__(self) -> str:
-        return self.reference
+        return self.reference if self.reference is not None else "(totals)"
 
 
-def _trigger_statements(table: str, column: str) -> list[str]:
+def _function(table: str, side: str) -> str:
+    """The trigger function logging the references of one transition table (and the totals'
+    change, for a counted table)."""
+    select, expand = SOURCES[table]
+    refs = select.format(t=f"touched_{side}")
+    delta = ""
+    if table in COUNTED:
+        field, added = COUNTED[table]
+        values = {"meters_delta": "0", "records_delta": "0"}
+        values[field] = ("" if side == "new" else "-") + added
+        delta = f"""
+          INSERT INTO {LOG_TABLE} (reference, meters_delta, records_delta, expand)
+            SELECT NULL, {values["meters_delta"]}, {values["records_delta"]}, false
+            FROM touched_{side} t HAVING {added} > 0;"""
+    return f"""CREATE OR REPLACE FUNCTION {table}_touched_{side}() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+          INSERT INTO {LOG_TABLE} (reference, meters_delta, records_delta, expand)
+            SELECT DISTINCT r.reference, 0, 0, {str(expand).lower()}
+            FROM ({refs}) AS r(reference);{delta}
+          RETURN NULL;
+        END $$"""
+
+
+def _trigger_statements(table: str) -> list[str]:
     """One function per transition table and the four statement-level triggers on `table`."""
-    statements = []
-    for side in ("new", "old"):
-        function = f"{table}_touched_{side}"
-        delta = ""
-        if table in COUNTED:
-            field, added = COUNTED[table]
-            sign = "" if side == "new" else "-"
-            values = {"meters_delta": "0", "records_delta": "0", field: f"{sign}{added}"}
-            delta = f"""
-              INSERT INTO {LOG_TABLE} (reference, meters_delta, records_delta)
-                SELECT '', {values["meters_delta"]}, {values["records_delta"]}
-                FROM touched_{side} t HAVING {added} > 0;"""
-        statements.append(
-            f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-              INSERT INTO {LOG_TABLE} (reference, meters_delta, records_delta)
-                SELECT DISTINCT t.{column}, 0, 0 FROM touched_{side} t
-                WHERE t.{column} <> '';{delta}
-              RETURN NULL;
-            END $$"""
-        )
+    statements = [_function(table, side) for side in ("new", "old")]
     events = [("insert", "new"), ("update", "new"), ("update", "old"), ("delete", "old")]
     for event, side in events:
         name = f"{table}_touched_{event}_{side}"
@@ -78,12 +98,12 @@ def _trigger_statements(table: str, column: str) -> list[str]:
 
 
 def create_triggers_sql() -> list[str]:
-    return [s for table, col in TOUCHING_COLUMNS.items() for s in _trigger_statements(table, col)]
+    return [statement for table in SOURCES for statement in _trigger_statements(table)]
 
 
 def drop_triggers_sql() -> list[str]:
     statements = []
-    for table in TOUCHING_COLUMNS:
+    for table in SOURCES:
         for event, side in [
             ("insert", "new"),
             ("update", "new"),

@@ -130,7 +130,7 @@ def _state() -> tuple[list[tuple], dict]:
     return _findings(), {**run.counts, "meters": run.meters, "records": run.partner_records}
 
 
-@pytest.mark.parametrize("seed", range(24))
+@pytest.mark.parametrize("seed", range(40))
 def test_a_targeted_pass_leaves_what_a_full_pass_would(seed):
     rng = random.Random(seed)
     now = timezone.now()
@@ -145,7 +145,9 @@ def test_a_targeted_pass_leaves_what_a_full_pass_would(seed):
         after_targeted = _state()
         assert not TouchedReference.objects.exists()
         reconcile(now=now, overdue_after=OVERDUE)
-        assert _state() == after_targeted, f"seed {seed}, hour {hour}"
+        full = _state()
+        missed = set(full[0]) ^ set(after_targeted[0])
+        assert full == after_targeted, f"seed {seed}, hour {hour}: {missed}"
         assert ReconciliationRun.objects.filter(pk=targeted.pk).exists()
 
 
@@ -167,12 +169,12 @@ def test_the_triggers_log_old_and_new_references_of_every_table():
     write_page(page_of([conn("COMPLETED", ref_id="connection-ref")]), now=now, counts=SyncCounts())
     meter.delete()
     rows = TouchedReference.objects.all()
-    logged = set(rows.exclude(reference="").values_list("reference", flat=True))
+    logged = set(rows.exclude(reference=None).values_list("reference", flat=True))
     assert {"old-ref", "new-ref", "conn-ref", "record-ref", "link-ref", "connection-ref"} <= logged
     # the totals' changes ride on rows without a reference: one meter in and out, one record
-    totals = rows.filter(reference="").aggregate(m=Sum("meters_delta"), r=Sum("records_delta"))
+    totals = rows.filter(reference=None).aggregate(m=Sum("meters_delta"), r=Sum("records_delta"))
     assert totals == {"m": 0, "r": 1}
-    assert rows.filter(reference="", meters_delta=1).exists()
+    assert rows.filter(reference=None, meters_delta=1).exists()
 
 
 def test_an_hourly_pass_without_a_previous_one_is_a_full_pass():

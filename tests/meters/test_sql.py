@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.db import connection as db
 
+from connections.models import Connection
 from connections.sync import write_page
 from leapdash.runs.tracking import SyncCounts
 from links.models import Link
@@ -19,6 +20,7 @@ from meters.models import (
     PartnerRecord,
     ReconciliationResult,
     ReconciliationRun,
+    TouchedReference,
 )
 from tests.connections.builders import NOW, PGE, conn, page_of, util
 
@@ -201,3 +203,51 @@ def test_records_from_links_are_added_once_and_never_overwrite_a_csv_record(worl
     new = PartnerRecord.objects.get(reference="new-1")
     assert (new.name, new.source, new.created_at) == ("Ann", PartnerRecord.Source.LINK, NOW)
     assert PartnerRecord.objects.get(reference="ok-1").source == PartnerRecord.Source.CSV
+
+
+def _full_pass(run: ReconciliationRun) -> None:
+    _run(
+        sql.DROP_REFS_IF_ANY,
+        sql.create_refs(None),
+        sql.insert_meter_findings(run.pk),
+        sql.insert_record_findings(run.pk, NOW - timedelta(hours=24)),
+        sql.DROP_REFS,
+    )
+
+
+def test_touched_references_are_the_log_the_crossings_and_the_meters_matching_by_connection(
+    world,
+):
+    TouchedReference.objects.all().delete()
+    TouchedReference.objects.create(reference="byconn-1", expand=True)  # a record, by refId
+    TouchedReference.objects.create(reference="later")
+    late_at = Connection.objects.get(ref_id="late-1").last_interaction_at
+    Link.objects.create(org_name="acme", ref_id="sent-1", url="https://x", sent_at=late_at)
+    upto = TouchedReference.objects.get(reference="byconn-1").pk
+    window = (late_at - timedelta(minutes=1), late_at)  # both crossed the margin's start
+    rows = {r for (r,) in _run(sql.touched_references(upto, *window))}
+    assert rows == {"byconn-1", "byconn-typo", "late-1", "sent-1"}  # not "later": after upto
+    empty = (late_at + timedelta(minutes=1), late_at + timedelta(minutes=2))
+    assert {r for (r,) in _run(sql.touched_references(upto, *empty))} == {"byconn-1", "byconn-typo"}
+
+
+def test_scoped_deletes_drop_the_findings_of_the_meters_and_records_named_only(world):
+    run = _new_run()
+    _full_pass(run)
+    before = _findings(run)
+    typo = Meter.objects.get(meter_id="m-typo").pk
+    _run(*sql.delete_scoped_findings(run.pk, [typo], ["dup-1", "wait-1"]))
+    gone = before - _findings(run)
+    assert {ref for _category, ref, _meter in gone} == {"byconn-typo", "dup-1", "wait-1"}
+    assert len(gone) == 4  # both duplicate meters, the typo meter, the waiting record
+    assert {ref for _category, ref, _meter in _findings(run)} >= {"late-1", "count-1"}
+
+
+def test_log_deltas_sum_the_totals_up_to_the_id_given():
+    TouchedReference.objects.all().delete()
+    first = TouchedReference.objects.create(reference=None, meters_delta=3, records_delta=1)
+    TouchedReference.objects.create(reference=None, meters_delta=-1, records_delta=0)
+    TouchedReference.objects.create(reference=None, meters_delta=100, records_delta=100)
+    last = first.pk + 1
+    assert _run(sql.log_deltas(last)) == [(2, 1)]
+    assert _run(sql.log_deltas(first.pk - 1)) == [(0, 0)]
