@@ -9,6 +9,7 @@ file: the file is read line by line through a text wrapper.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import IO, Any
 
@@ -99,14 +100,26 @@ def parse_csv(
         parsed, extra = Parsed(table, ignored_columns=names), []
     upload = _Upload(kind, flow, org_name, extra)
     for line, cells in table.rows():
+        kept_before = len(table.errors)
         row = _check_row(upload, table, line, cells)
         if row is not None and (earlier := table.keep(line, row["ref_id"], row)) is not None:
             table.error(
                 line, "ref_id", f"The refId {row['ref_id']} is also on line {earlier} of this file."
             )
+        _identify(table.errors[kept_before:], cells)
     _mark_existing(table, org_name)
     table.errors.sort(key=lambda e: e["line"])
     return parsed
+
+
+IDENTITY = ("ref_id", "name", "email")  # what the results file shows of a row in error
+
+
+def _identify(errors: list[dict[str, Any]], cells: Mapping[str, str]) -> None:
+    """Each error of a row keeps who the row was for, as written, so that the results file
+    says whose line failed (cut to 200 characters: it is for recognising the row)."""
+    for error in errors:
+        error.update({key: cells.get(key, "").strip()[:200] for key in IDENTITY})
 
 
 def _check_target(kind: str, flow: Flow | None, org_name: str) -> None:
@@ -256,10 +269,12 @@ def _mark_existing(table: ParsedRows, org_name: str) -> None:
                 # nothing is created for it, so there is nothing to warn about
                 kept.append({**row, "existing": True, "url": url, "warning": ""})
             else:
+                kept_before = len(table.errors)
                 table.error(
                     row["line"],
                     "ref_id",
                     f"The refId {row['ref_id']} is already used by another customer "
                     f"({name or email or 'no name'}).",
                 )
+                _identify(table.errors[kept_before:], row)
     table.kept = kept

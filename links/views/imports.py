@@ -178,7 +178,10 @@ def batch_result(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(LinkBatch, pk=pk)
     imported = batch.status == LinkBatch.Status.IMPORTED
     rows = (_result_row(r, imported) for r in batch.rows)
-    errors = ([e["line"], "error", "", "", "", "", e["column"], e["message"]] for e in batch.errors)
+    errors = (
+        [e["line"], "error", *(e.get(k, "") for k in bulk.IDENTITY), "", e["column"], e["message"]]
+        for e in batch.errors
+    )
     lines = heapq.merge(rows, errors, key=lambda cells: int(cells[0]))
     return csv_response(f"links-batch-{batch.pk}.csv", RESULT_HEADER, lines)
 

@@ -197,7 +197,7 @@ def test_an_import_warns_about_rows_without_email_and_offers_no_empty_create(
     assert [(r["line"], r["status"], r["ref_id"]) for r in rows] == [
         ("2", "created", "cust-1"),
         ("3", "warning", "cust-2"),
-        ("4", "error", ""),
+        ("4", "error", "bad/3"),  # whose line failed, as written
     ]
     assert rows[1]["url"].endswith("refId=cust-2")
 

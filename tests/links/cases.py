@@ -28,3 +28,9 @@ TYPE_MISMATCHES = [
 def connect_form(flow, **fields) -> dict:
     """A Leap Connect link's form for Ada on `flow`; `fields` replace or add fields."""
     return {**CUSTOMER, "flow": flow.pk, **fields}
+
+
+def problems(errors: list[dict]) -> list[dict]:
+    """A batch's stored errors without the row's identity (ref_id, name, email) that each
+    also keeps for the results file: where and what, as the checks compare them."""
+    return [{k: e[k] for k in ("line", "column", "message")} for e in errors]

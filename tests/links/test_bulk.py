@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from links.builder import PROHIBITED_RESOURCES_MESSAGE
 from links.models import Link, LinkBatch
+from tests.links.cases import problems
 
 UPLOAD = "/links/import/"
 HEADER = "ref_id,name,email,utility,customer_type\n"
@@ -94,7 +95,7 @@ EXPECTED_BIG_ERRORS = [
 
 def test_a_10000_row_file_is_checked_row_by_row_and_imported_only_on_confirmation(pm_client, flow):
     batch = _batch_from(_upload(pm_client, _big_file(), flow=flow))
-    assert batch.errors == EXPECTED_BIG_ERRORS
+    assert problems(batch.errors) == EXPECTED_BIG_ERRORS
     assert (batch.total_rows, batch.error_count, len(batch.rows)) == (10_000, 8, 9_993)
     assert not Link.objects.exists()  # nothing written before confirmation
 
@@ -115,7 +116,7 @@ def test_a_10000_row_file_is_checked_row_by_row_and_imported_only_on_confirmatio
 
     # the same file again: every valid row already exists, nothing is created twice
     again = _batch_from(_upload(pm_client, _big_file(), flow=flow))
-    assert again.errors == EXPECTED_BIG_ERRORS
+    assert problems(again.errors) == EXPECTED_BIG_ERRORS
     assert all(row["existing"] for row in again.rows)
     pm_client.post(reverse("links:batch_confirm", args=[again.pk]))
     assert Link.objects.count() == 9_993
@@ -148,13 +149,15 @@ def test_a_ref_id_of_another_customer_in_the_database_is_a_row_error(pm_client, 
     make_link(flow, ref_id="cust-1", customer_name="Bob", customer_email="bob@example.com")
     content = (HEADER + "cust-1,Ada,ada@example.com,,\n").encode()
     batch = _batch_from(_upload(pm_client, content, flow=flow))
-    assert batch.errors == [
+    assert problems(batch.errors) == [
         {
             "line": 2,
             "column": "ref_id",
             "message": "The refId cust-1 is already used by another customer (Bob).",
         }
     ]
+    identity = {k: batch.errors[0][k] for k in ("ref_id", "name", "email")}
+    assert identity == {"ref_id": "cust-1", "name": "Ada", "email": "ada@example.com"}
     assert batch.rows == []
 
 
@@ -183,13 +186,14 @@ def test_the_result_csv_has_a_status_and_url_or_reason_per_line_with_formulas_ne
     assert [(r["line"], r["status"], r["ref_id"], r["name"], r["column"]) for r in rows] == [
         ("2", "created", "cust-new", "New", ""),
         ("3", "created", "'=cmd", "'+Sum", ""),  # '=' is a valid refId character, encoded in URLs
-        ("4", "error", "", "", "ref_id"),
+        ("4", "error", "a/b", "Bad", "ref_id"),  # whose line failed, as written
         ("5", "existing", "cust-old", "Old", ""),
         ("6", "warning", "cust-nomail", "Nomail", "email"),
     ]
     assert rows[0]["url"] == Link.objects.get(ref_id="cust-new").url
     assert rows[1]["url"].endswith("refId=%3Dcmd")
     assert rows[2]["message"].startswith("The refId contains /,")
+    assert rows[2]["email"] == "bad@example.com"
     assert rows[3]["url"] == "http://x/old"
     assert rows[4]["url"] == Link.objects.get(ref_id="cust-nomail").url
     assert rows[4]["message"] == (
@@ -253,7 +257,7 @@ def test_direct_imports_refuse_commercial_rows_and_need_a_utility(pm_client, set
     assert batch.rows[0]["url"] == (
         "http://testserver/sandbox/direct/test-energy/pge/getting-started?refId=home-1"
     )
-    assert batch.errors[0] == {
+    assert problems(batch.errors)[0] == {
         "line": 3,
         "column": "customer_type",
         "message": PROHIBITED_RESOURCES_MESSAGE,
@@ -319,7 +323,7 @@ def test_more_than_10000_rows_are_refused(pm_client, flow):
 def test_a_bom_and_excel_style_headers_are_understood(pm_client, flow):
     content = "\ufeffRefId,Name,Email,Utility,Customer Type\r\ncust-1,A,a@example.com,PGE,\r\n"
     batch = _batch_from(_upload(pm_client, content.encode(), flow=flow))
-    assert batch.errors == [
+    assert problems(batch.errors) == [
         {
             "line": 2,
             "column": "utility",
@@ -339,7 +343,7 @@ def test_a_large_upload_is_parsed_from_its_temporary_file(pm_client, flow, setti
 def test_quoted_fields_keep_their_line_numbers(pm_client, flow):
     content = (HEADER + 'cust-1,"Multi\nline",a@example.com,,\ncust-2,B,bad,,\n').encode()
     batch = _batch_from(_upload(pm_client, content, flow=flow))
-    assert batch.errors == [
+    assert problems(batch.errors) == [
         {"line": 4, "column": "email", "message": "bad is not an email address."}
     ]
 
@@ -392,11 +396,11 @@ def test_a_row_may_request_only_the_flows_utilities(pm_client, flow, flow_utilit
     content = (HEADER + f"cust-1,A,a@example.com,{cell},\n").encode()
     batch = _batch_from(_upload(pm_client, content, flow=flow))
     if message is None:
-        assert batch.errors == []
+        assert problems(batch.errors) == []
         assert len(batch.rows) == 1
         return
     assert batch.rows == []
-    (error,) = batch.errors
+    (error,) = problems(batch.errors)
     assert (error["line"], error["column"]) == (2, "utility")
     assert error["message"].startswith(message)
 
@@ -408,7 +412,7 @@ def test_a_row_may_request_only_the_flows_utilities(pm_client, flow, flow_utilit
 def test_a_ref_id_outside_ascii_is_a_row_error(pm_client, flow, ref_id, found):
     content = (HEADER + f"{ref_id},A,a@example.com,,\ncust-2,B,b@example.com,,\n").encode()
     batch = _batch_from(_upload(pm_client, content, flow=flow))
-    assert batch.errors == [
+    assert problems(batch.errors) == [
         {
             "line": 2,
             "column": "ref_id",
@@ -446,7 +450,7 @@ DNC_HEADER = "ref_id,name,email,utility,customer_type,do_not_contact\n"
 def test_the_do_not_contact_column_reads_yes_and_no_words(pm_client, flow, cell, expected):
     content = (DNC_HEADER + f"cust-1,Ada,ada@example.com,pge,,{cell}\n").encode()
     batch = _batch_from(_upload(pm_client, content, flow=flow))
-    assert batch.errors == []
+    assert problems(batch.errors) == []
     assert batch.rows[0]["do_not_contact"] is expected
     pm_client.post(reverse("links:batch_confirm", args=[batch.pk]))
     assert Link.objects.get().do_not_contact is expected
@@ -458,7 +462,7 @@ def test_any_other_do_not_contact_value_is_a_row_error_naming_it(pm_client, flow
         DNC_HEADER + f"cust-1,Ada,ada@example.com,pge,,{cell}\ncust-2,Bob,bob@example.com,,,no\n"
     ).encode()
     batch = _batch_from(_upload(pm_client, content, flow=flow))
-    assert batch.errors == [
+    assert problems(batch.errors) == [
         {
             "line": 2,
             "column": "do_not_contact",
