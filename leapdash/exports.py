@@ -1,7 +1,7 @@
 """CSV exports at COPY speed: a queryset's rows written by PostgreSQL itself.
 
 An export describes its columns as SQL expressions over the same filtered, ordered queryset
-its page lists (Cell, IsoTime, Joined, YesNo, Lookup); the query runs as `COPY (…) TO STDOUT
+its page lists (Cell, IsoTime, JsonJoined, YesNo, Lookup); the query runs as `COPY (…) TO STDOUT
 WITH (FORMAT csv)` through psycopg's copy and the response streams PostgreSQL's chunks. The
 SQLite demo keeps each export's Python rows (leapdash.csvs). Both write the same bytes: cells
 neutralised as leapdash.csvs.neutralise does, empty cells bare, \\n line ends, quotes only where
@@ -10,20 +10,25 @@ a cell needs them; the export tests compare the two on hostile values.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import CharField, F, Func, QuerySet, Value
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 
-from .csvs import FORMULA_STARTS, csv_lines
+from .csvs import FORMULA_STARTS, csv_download, csv_lines, csv_response
 from .db import is_postgresql
 
 TEXT: CharField[str, str] = CharField()
 STATEMENT_SETTINGS = ("jit", "enable_sort")
+
+
+def _field(expression: Any) -> Any:
+    """A field name as F(); an expression as it is."""
+    return F(expression) if isinstance(expression, str) else expression
 
 
 class _SQL(Func):
@@ -34,7 +39,7 @@ class _SQL(Func):
     uses = 1
 
     def __init__(self, expression: Any) -> None:
-        super().__init__(F(expression) if isinstance(expression, str) else expression)
+        super().__init__(_field(expression))
 
     def wrap(self, inner: str) -> str:
         raise NotImplementedError
@@ -79,13 +84,6 @@ class IsoTime(_SQL):
         )
 
 
-class Joined(_SQL):
-    """A text array as one cell, its items separated by a space (" ".join)."""
-
-    def wrap(self, inner: str) -> str:
-        return f"array_to_string({inner}, ' ')"
-
-
 class JsonJoined(_SQL):
     """A JSON array of strings as one cell, its items separated by a space (" ".join)."""
 
@@ -110,9 +108,8 @@ class Lookup(Func):
     output_field = TEXT
 
     def __init__(self, expression: Any, table: Mapping[str, str], default: str) -> None:
-        found = F(expression) if isinstance(expression, str) else expression
         pairs = [Value(v) for item in table.items() for v in item]
-        super().__init__(found, *pairs, Value(default))
+        super().__init__(_field(expression), *pairs, Value(default))
 
     def as_sql(  # type: ignore[override]
         self, compiler: Any, connection: Any, **extra: Any
@@ -172,8 +169,15 @@ def copy_chunks(header: Sequence[str], rows: QuerySet[Any]) -> Generator[bytes]:
                 cursor.execute(f"RESET {name}")
 
 
-def copy_response(filename: str, header: Sequence[str], rows: QuerySet[Any]) -> HttpResponse:
-    """A streamed CSV download of a values_list queryset of SQL columns, written by COPY."""
-    response = StreamingHttpResponse(copy_chunks(header, rows), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return cast(HttpResponse, response)
+def export_response(
+    filename: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    columns: Callable[[], QuerySet[Any]],
+) -> HttpResponse:
+    """A CSV download: `columns()` (a values_list queryset of SQL columns) written by COPY
+    where by_copy() says so, else the same cells from `rows`, a lazy iterable of Python rows,
+    written by leapdash.csvs."""
+    if by_copy():
+        return csv_download(filename, copy_chunks(header, columns()))
+    return csv_response(filename, header, rows)

@@ -155,13 +155,12 @@ def reconcile_touched(*, now: datetime, overdue_after: timedelta) -> Reconciliat
     log, and the connections and links that crossed the overdue margin), which leaves exactly
     the findings a full pass would. A full pass instead on SQLite (no triggers there) or when
     no pass has run yet."""
-    run = latest_run()
-    if not is_postgresql() or run is None or run.overdue_cutoff is None:
+    if not is_postgresql():
         return reconcile(now=now, overdue_after=overdue_after)
     with transaction.atomic():
         _one_pass_at_a_time()
         run = latest_run()
-        if run is None or run.overdue_cutoff is None:  # the passes were purged meanwhile
+        if run is None or run.overdue_cutoff is None:
             return reconcile(now=now, overdue_after=overdue_after)
         cutoff = overdue_cutoff(now, overdue_after)
         upto = _log_end()

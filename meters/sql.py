@@ -29,11 +29,10 @@ from .models import (
     MeterConnectionReference,
     PartnerRecord,
     ReconciliationResult,
+    TouchedReference,
 )
-from .touched import LOG_TABLE
 
 Statement = tuple[str, list[Any]]
-TOUCHED_LOG = LOG_TABLE
 
 RESULT_COLUMNS = (
     "run_id, category, partner_reference, meter_id, partner_record_id, suggested_reference, "
@@ -62,6 +61,7 @@ def _tables() -> dict[str, str]:
         "c": q(Connection._meta.db_table),
         "l": q(Link._meta.db_table),
         "res": q(ReconciliationResult._meta.db_table),
+        "log": q(TouchedReference._meta.db_table),
     }
 
 
@@ -109,7 +109,7 @@ def log_deltas(upto: int) -> Statement:
     """SELECT the change in meters (not archived) and partner records the triggers logged up to
     id `upto`: a targeted pass updates the run's totals without counting 10^6 rows."""
     sums = "COALESCE(SUM(meters_delta), 0), COALESCE(SUM(records_delta), 0)"
-    sql = f"SELECT {sums} FROM {TOUCHED_LOG} WHERE id <= %s"
+    sql = f"SELECT {sums} FROM {_tables()['log']} WHERE id <= %s"
     return sql, [upto]
 
 
@@ -121,12 +121,12 @@ def touched_references(upto: int, since: datetime, cutoff: datetime) -> Statemen
     record is the one such a meter matches by connection)."""
     t = _tables()
     adapt = connection.ops.adapt_datetimefield_value
-    sql = f"""SELECT t.reference FROM {TOUCHED_LOG} t WHERE t.id <= %s AND t.reference IS NOT NULL
+    sql = f"""SELECT t.reference FROM {t["log"]} t WHERE t.id <= %s AND t.reference IS NOT NULL
         UNION SELECT c.ref_id FROM {t["c"]} c WHERE c.status = %s
           AND c.last_interaction_at > %s AND c.last_interaction_at <= %s
         UNION SELECT l.ref_id FROM {t["l"]} l WHERE l.sent_at > %s AND l.sent_at <= %s
         UNION SELECT m.partner_reference FROM {t["r"]} r JOIN {t["m"]} m ON m.id = r.meter_id
-          WHERE r.ref_id IN (SELECT e.reference FROM {TOUCHED_LOG} e
+          WHERE r.ref_id IN (SELECT e.reference FROM {t["log"]} e
                              WHERE e.id <= %s AND e.expand)"""
     window = [adapt(since), adapt(cutoff)]
     return sql, [upto, ConnectionStatus.COMPLETED, *window, *window, upto]

@@ -1,6 +1,6 @@
 """References touched since the last reconciliation pass: what a targeted pass looks at again.
 
-PostgreSQL triggers (migration 0007) append the references of every row written to the tables
+PostgreSQL triggers (migrations 0007–0009) append the references of every row written to the tables
 a finding reads, whatever wrote it (the syncs, partner imports, reference fixes, the admin):
 a meter's partner_reference, a meter's connection reference, a partner record's reference, a
 connection's and a link's refId, old and new values alike, deletes included. The statement-level
@@ -82,11 +82,15 @@ def _function(table: str, side: str) -> str:
         END $$"""
 
 
+# each statement's transition tables: an UPDATE has two triggers, one per side
+EVENTS = [("insert", "new"), ("update", "new"), ("update", "old"), ("delete", "old")]
+SIDES = ("new", "old")
+
+
 def _trigger_statements(table: str) -> list[str]:
     """One function per transition table and the four statement-level triggers on `table`."""
-    statements = [_function(table, side) for side in ("new", "old")]
-    events = [("insert", "new"), ("update", "new"), ("update", "old"), ("delete", "old")]
-    for event, side in events:
+    statements = [_function(table, side) for side in SIDES]
+    for event, side in EVENTS:
         name = f"{table}_touched_{event}_{side}"
         statements += [
             f"DROP TRIGGER IF EXISTS {name} ON {table}",
@@ -104,12 +108,8 @@ def create_triggers_sql() -> list[str]:
 def drop_triggers_sql() -> list[str]:
     statements = []
     for table in SOURCES:
-        for event, side in [
-            ("insert", "new"),
-            ("update", "new"),
-            ("update", "old"),
-            ("delete", "old"),
-        ]:
-            statements.append(f"DROP TRIGGER IF EXISTS {table}_touched_{event}_{side} ON {table}")
-        statements += [f"DROP FUNCTION IF EXISTS {table}_touched_{s}()" for s in ("new", "old")]
+        statements += [
+            f"DROP TRIGGER IF EXISTS {table}_touched_{e}_{s} ON {table}" for e, s in EVENTS
+        ]
+        statements += [f"DROP FUNCTION IF EXISTS {table}_touched_{s}()" for s in SIDES]
     return statements

@@ -1,7 +1,7 @@
 """The connections table's CSV export and its never-opened tab's: exactly the rows the table
-shows under the same query string, every page of them. On PostgreSQL PostgreSQL writes the file
-(COPY, leapdash.exports) from the SQL columns below; elsewhere (the SQLite demo) the Python
-rows beside them write the same bytes."""
+shows under the same query string, every page of them. On PostgreSQL, PostgreSQL writes the
+file (COPY, leapdash.exports) from the SQL columns below; elsewhere (the SQLite demo) the
+Python rows beside them write the same bytes."""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from leapdash.accounts.roles import dashboard_view
-from leapdash.csvs import csv_response
-from leapdash.exports import TEXT, Cell, IsoTime, Lookup, by_copy, copy_response
+from leapdash.exports import TEXT, Cell, IsoTime, Lookup, export_response
 from leapdash.htmx import HtmxHttpRequest
 from links.models import Link
 
@@ -53,16 +52,17 @@ def connection_export(request: HtmxHttpRequest) -> HttpResponse:
     if request.GET.get("view") == "unopened":
         links = NeverOpenedFilter(request.GET, queryset=never_opened_links().select_related("flow"))
         ordered = links.qs.order_by("-created_at", "pk")
-        name = f"never-opened-{stamp}.csv"
-        if by_copy():
-            return copy_response(name, UNOPENED_HEADER, _link_columns(ordered))
-        return csv_response(name, UNOPENED_HEADER, _link_rows(ordered))
+        return export_response(
+            f"never-opened-{stamp}.csv",
+            UNOPENED_HEADER,
+            _link_rows(ordered),
+            lambda: _link_columns(ordered),
+        )
     filterset = ConnectionFilter(request.GET, queryset=table_rows())
     rows = filtered_connections(filterset)
-    name = f"connections-{stamp}.csv"
-    if by_copy():
-        return copy_response(name, EXPORT_HEADER, _columns(rows))
-    return csv_response(name, EXPORT_HEADER, _rows(rows))
+    return export_response(
+        f"connections-{stamp}.csv", EXPORT_HEADER, _rows(rows), lambda: _columns(rows)
+    )
 
 
 # --- the connections ---------------------------------------------------------------------------

@@ -32,7 +32,6 @@ from ..templates import (
     SMS_LIMIT,
     STANDARD,
     TOUCHES,
-    builtin_for,
     set_name_errors,
     shorten_sms,
     template_book,
@@ -51,10 +50,14 @@ def _checked(key: str, touch: int, channel: str) -> None:
         raise Http404("No such message template.")
 
 
+def _asked_set(request: HtmxHttpRequest) -> str:
+    """The template set named by ?set= as set names are written ("" for the standard texts)."""
+    return request.GET.get("set", STANDARD).strip().lower()
+
+
 def _set_of(request: HtmxHttpRequest) -> str:
-    """The template set a request is about ("" for the standard texts); a malformed name is
-    no set at all."""
-    name = request.GET.get("set", STANDARD).strip()
+    """The template set a request is about; a malformed name is no set at all."""
+    name = _asked_set(request)
     if set_name_errors(name):
         raise Http404("No such template set.")
     return name
@@ -72,7 +75,7 @@ def _edit_url(key: str, touch: int, channel: str, template_set: str) -> str:
 @dashboard_view
 @require_GET
 def message_list(request: HtmxHttpRequest) -> HttpResponse:
-    asked = request.GET.get("set", STANDARD).strip().lower()
+    asked = _asked_set(request)
     problems = set_name_errors(asked)
     template_set = STANDARD if problems else asked
     book = template_book()
@@ -173,7 +176,7 @@ def _editor_context(
         "title": group_title(key),
         "template_set": template_set,
         "qs": _query(template_set),
-        "inherited": row is None and current.template_set != template_set,
+        "inherited": row is None and template_set != STANDARD,
         "is_sms": channel == SMS,
         "subject": subject,
         "body": body,
@@ -195,14 +198,11 @@ def save_template(
     note: str,
     template_set: str = STANDARD,
 ) -> MessageTemplate:
-    """A new version of one template. A missing row is created from the text it replaces: the
-    built-in text for the standard set, the standard text for a named set."""
+    """A new version of one template. A missing row is created from the text it replaces (the
+    standard one's, which is the built-in text where the standard row is missing too)."""
     now = timezone.now()
     with transaction.atomic():
-        if template_set == STANDARD:
-            original = builtin_for(key, channel)
-        else:
-            original = template_for(key, touch, channel)
+        original = template_for(key, touch, channel)
         row, _ = MessageTemplate.objects.select_for_update().get_or_create(
             template_set=template_set,
             key=key,

@@ -19,8 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 from connections.models import Connection
 from connections.timeline import connection_context, with_details
 from leapdash.accounts.roles import dashboard_view
-from leapdash.csvs import csv_response
-from leapdash.exports import Cell, IsoTime, JsonJoined, YesNo, by_copy, copy_response
+from leapdash.exports import Cell, IsoTime, JsonJoined, YesNo, export_response
 from leapdash.htmx import HtmxHttpRequest, is_partial
 from leapdash.runs.freshness import data_as_of
 from leapdash.runs.models import SyncRun
@@ -121,9 +120,9 @@ def link_export(request: HttpRequest) -> HttpResponse:
     if not filterset.is_valid():
         rows = Link.objects.none()
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    if by_copy():
-        return copy_response(f"links-{stamp}.csv", LINK_EXPORT_HEADER, _copied(rows))
-    return csv_response(f"links-{stamp}.csv", LINK_EXPORT_HEADER, _link_values(rows))
+    return export_response(
+        f"links-{stamp}.csv", LINK_EXPORT_HEADER, _link_values(rows), lambda: _copied(rows)
+    )
 
 
 def _copied(rows: QuerySet[Link]) -> QuerySet[Link, tuple[object, ...]]:

@@ -17,8 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 from connections.choices import Action
 from connections.models import Connection
 from leapdash.accounts.roles import dashboard_view, ops_view
-from leapdash.csvs import csv_response
-from leapdash.exports import Cell, IsoTime, JsonJoined, YesNo, by_copy, copy_response
+from leapdash.exports import Cell, IsoTime, JsonJoined, YesNo, export_response
 from leapdash.htmx import HtmxHttpRequest, is_partial
 from leapdash.runs.freshness import data_as_of, refresh_response
 from leapdash.runs.models import SyncRun
@@ -113,9 +112,7 @@ def meter_export(request: HtmxHttpRequest) -> HttpResponse:
                 m.created_at.isoformat(),
             ]
 
-    if by_copy():
-        return copy_response("meters.csv", EXPORT_HEADER, _columns(rows))
-    return csv_response("meters.csv", EXPORT_HEADER, lines())
+    return export_response("meters.csv", EXPORT_HEADER, lines(), lambda: _columns(rows))
 
 
 def _columns(rows: QuerySet[Meter]) -> QuerySet[Meter, tuple[object, ...]]:

@@ -21,8 +21,7 @@ from leapdash.accounts.roles import (
     dashboard_view,
     permission_view,
 )
-from leapdash.csvs import csv_response
-from leapdash.exports import TEXT, Cell, Lookup, by_copy, copy_response
+from leapdash.exports import TEXT, Cell, Lookup, export_response
 from leapdash.htmx import HtmxHttpRequest, is_partial
 from leapdash.paging import CappedPaginator, RowCount
 
@@ -105,13 +104,12 @@ def reconciliation(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def reconciliation_export(request: HtmxHttpRequest) -> HttpResponse:
     category = _category(request)
+    name = f"reconciliation-{category}.csv"
     if category == Category.MATCHED:
-        name = f"reconciliation-{category}.csv"
-        if by_copy():
-            return copy_response(name, EXPORT_HEADER, _matched_columns())
-        return csv_response(name, EXPORT_HEADER, _matched_lines())
+        return export_response(name, EXPORT_HEADER, _matched_lines(), _matched_columns)
     rows = ReconciliationResult.objects.filter(run=latest_run(), category=category)
-    values = rows.order_by("partner_reference", "pk").values_list(
+    rows = rows.order_by("partner_reference", "pk")
+    values = rows.values_list(
         "category",
         "partner_reference",
         "meter__meter_id",
@@ -135,12 +133,7 @@ def reconciliation_export(request: HtmxHttpRequest) -> HttpResponse:
             reason, fix = wording(facts)
             yield kind, reference, meter, record, reason, suggested, fix
 
-    name = f"reconciliation-{category}.csv"
-    if by_copy():
-        return copy_response(
-            name, EXPORT_HEADER, _finding_columns(rows.order_by("partner_reference", "pk"))
-        )
-    return csv_response(name, EXPORT_HEADER, lines())
+    return export_response(name, EXPORT_HEADER, lines(), lambda: _finding_columns(rows))
 
 
 def _matched_meters() -> QuerySet[Meter]:
