@@ -16,11 +16,11 @@ import os
 import sys
 import time
 
-from bench import csvio, parse, reconcile, sync, table
+from bench import csvio, pages, parse, reconcile, sync, table
 from bench.common import Row, say, write_results
 from bench.common import table as render
 
-SECTIONS = ("sync", "parse", "table", "csv", "reconcile")
+SECTIONS = ("sync", "parse", "table", "csv", "reconcile", "pages")
 
 
 def scales(quick: bool) -> dict[str, int]:
@@ -69,6 +69,10 @@ def main() -> int:
         rows += csvio.measure_export(table.table_db(big), big)
     if "reconcile" in only:
         rows += reconcile.measure(scale["reconcile_rows"])
+    if "pages" in only:
+        rows += pages.measure(
+            scale["table_connections"], scale["table_connections_small"], scale["reconcile_rows"]
+        )
 
     seconds = time.monotonic() - started
     print(render(rows))

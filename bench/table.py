@@ -114,11 +114,33 @@ SELECT c.id, 1, md5(c.ref_id || 'b'), 'second utility',
   true, 'NOT_CONNECTED', '', c.started_at, c.last_interaction_at
 FROM connections_connection c WHERE c.status = 'PARTIAL' OR c.id % 7 = 0;
 
+-- each customer's link, sent a day before they opened it, and one link in ten never opened
+-- (half of those sent); 5% of completed connections have waited too long for their meters
+INSERT INTO links_link (kind, org_name, ref_id, customer_name, customer_email,
+  customer_external_id, customer_type, utility, requested_utilities, redirect_params, url,
+  created_at, sent_at, first_opened_at, do_not_contact)
+SELECT 'connect', 'acme', ref, 'Customer ' || i, 'customer' || i || '@example.com', '',
+  'residential', '', '[]', '{{}}', 'https://app.leap.energy/connect/acme?refId=' || ref,
+  created, CASE WHEN opened IS NOT NULL OR i % 2 = 0 THEN created END, opened, false
+FROM (
+  SELECT i, ref_id AS ref, last_at - INTERVAL '1 day' AS created,
+    last_at - INTERVAL '20 minutes' AS opened FROM gen
+  UNION ALL
+  SELECT i, 'unopened-' || lpad(i::text, 7, '0'), last_at - INTERVAL '1 day', NULL
+  FROM gen WHERE i % 10 = 3
+) l;
+UPDATE connections_connection c SET link_id = l.id FROM links_link l WHERE l.ref_id = c.ref_id;
+UPDATE connections_connection SET next_action = 'METERS_OVERDUE'
+WHERE status = 'COMPLETED' AND id % 20 = 1;
+
 -- what the sync stores alongside: every utility id tried, as ",pge,sce,"
 UPDATE connections_connection c SET utility_ids = ',' || u.ids || ','
 FROM (SELECT connection_id, string_agg(DISTINCT utility_id, ',' ORDER BY utility_id) AS ids
       FROM connections_utilityconnection GROUP BY connection_id) u
 WHERE u.connection_id = c.id;
+
+-- the generated rows are the starting state, not changes since a reconciliation
+TRUNCATE meters_touchedreference;
 """
 
 
@@ -137,7 +159,7 @@ def table_db(connections: int) -> str:
             conn.execute("VACUUM ANALYZE")
         say(f"generated {connections:,} connections in {time.monotonic() - started:.0f}s")
 
-    ensure_db(database, {"kind": "table", "connections": connections, "v": 3}, build)
+    ensure_db(database, {"kind": "table", "connections": connections, "v": 4}, build)
     return database
 
 
