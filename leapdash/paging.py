@@ -67,6 +67,20 @@ def counts_by_value(
         return {value: capped(n, cap) for value, n in cursor.fetchall()}
 
 
+def capped_count(rows: QuerySet[Any], cap: int | None = None) -> RowCount:
+    """How many `rows`, reading at most cap + 1 of their primary keys."""
+    cap = CAP if cap is None else cap
+    return capped(rows.order_by().values("pk")[: cap + 1].count(), cap)
+
+
+def capped_page(rows: QuerySet[Any], per_page: int, number: Any) -> tuple[Page, RowCount]:
+    """Page `number` of `rows` and their total as far as it is known: a list of any length
+    costs what its first CAP rows cost, and a page far down reads its ids before its rows."""
+    paginator = CappedPaginator(rows, per_page, capped_count(rows))
+    page = paginator.get_page(number)
+    return page, paginator.total
+
+
 class CappedPaginator(Paginator):
     """A paginator told its total, which may be a lower bound (a capped count).
 

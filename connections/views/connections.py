@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
@@ -18,7 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from leapdash.accounts.roles import dashboard_view, is_ops, ops_view
 from leapdash.htmx import HtmxHttpRequest, is_partial, push_clean_url
-from leapdash.paging import CappedPaginator, RowCount, counts_by_value
+from leapdash.paging import CappedPaginator, RowCount, capped_page, counts_by_value
 from leapdash.runs.freshness import data_as_of, refresh_response
 from leapdash.runs.models import SyncRun
 
@@ -131,9 +130,14 @@ def _never_opened(request: HtmxHttpRequest) -> HttpResponse:
     filterset = NeverOpenedFilter(request.GET, queryset=never_opened_links().select_related("flow"))
     rows = filterset.qs
     rows = rows.order_by(*(rows.query.order_by or ["-created_at"]), "pk")
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, total = capped_page(rows, PAGE_SIZE, request.GET.get("page"))
     partial = is_partial(request)
-    context = {"filter": filterset, "page": page, "sort": request.GET.get("sort", "")}
+    context = {
+        "filter": filterset,
+        "page": page,
+        "total": total,
+        "sort": request.GET.get("sort", ""),
+    }
     template = "connections/_unopened_table.html" if partial else "connections/unopened.html"
     return push_clean_url(request, render(request, template, context))
 

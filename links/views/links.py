@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -21,6 +20,7 @@ from connections.timeline import connection_context, with_details
 from leapdash.accounts.roles import dashboard_view
 from leapdash.exports import Cell, IsoTime, JsonJoined, YesNo, export_response
 from leapdash.htmx import HtmxHttpRequest, is_partial
+from leapdash.paging import capped_page
 from leapdash.runs.freshness import data_as_of
 from leapdash.runs.models import SyncRun
 from meters.arrival import meters_of_ref
@@ -100,10 +100,9 @@ def _filtered(request: HttpRequest) -> tuple[LinkFilter, QuerySet[Link]]:
 @vary_on_headers("HX-Request")
 def link_list(request: HtmxHttpRequest) -> HttpResponse:
     filterset, rows = _filtered(request)
-    page = Paginator(rows if filterset.is_valid() else Link.objects.none(), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    context: dict[str, object] = {"filter": filterset, "page": page}
+    rows = rows if filterset.is_valid() else Link.objects.none()
+    page, total = capped_page(rows, PAGE_SIZE, request.GET.get("page"))
+    context: dict[str, object] = {"filter": filterset, "page": page, "total": total}
     context["sort"] = request.GET.get("sort", "")
     if is_partial(request):
         return render(request, "links/_table.html", context)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -19,6 +18,7 @@ from connections.models import Connection
 from leapdash.accounts.roles import dashboard_view, ops_view
 from leapdash.exports import Cell, IsoTime, JsonJoined, YesNo, export_response
 from leapdash.htmx import HtmxHttpRequest, is_partial
+from leapdash.paging import capped_page
 from leapdash.runs.freshness import data_as_of, refresh_response
 from leapdash.runs.models import SyncRun
 from links.models import Link
@@ -73,7 +73,7 @@ def meter_list(request: HtmxHttpRequest) -> HttpResponse:
         has_partner_record=Exists(record),
         partner_name=link_name(),
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, total = capped_page(rows, PAGE_SIZE, request.GET.get("page"))
     labels = dict(Category.choices)
     for meter in page.object_list:
         category = meter.reconciliation_category
@@ -81,7 +81,7 @@ def meter_list(request: HtmxHttpRequest) -> HttpResponse:
             category = Category.MATCHED  # matched meters have no stored finding
         meter.reconciliation_label = labels.get(category or "", "")
         meter.customer = Customer(meter.partner_name or "", meter.customer_name)
-    context = {"filter": filterset, "page": page, "tab": "meters"}
+    context = {"filter": filterset, "page": page, "total": total, "tab": "meters"}
     if is_partial(request):
         return render(request, "meters/_table.html", context)
     as_of = data_as_of(SyncRun.Kind.METERS, reverse("meters:sync_now"))
@@ -172,8 +172,13 @@ def overdue_list(request: HtmxHttpRequest) -> HttpResponse:
         .select_related("link")
         .order_by("last_interaction_at", "pk")
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "hours": settings.METERS_OVERDUE_HOURS, "tab": "overdue"}
+    page, total = capped_page(rows, PAGE_SIZE, request.GET.get("page"))
+    context = {
+        "page": page,
+        "total": total,
+        "hours": settings.METERS_OVERDUE_HOURS,
+        "tab": "overdue",
+    }
     template = "meters/_overdue_table.html" if is_partial(request) else "meters/overdue.html"
     return render(request, template, context)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from leapdash.accounts.roles import (
     is_ops,
 )
 from leapdash.htmx import HtmxHttpRequest, is_partial
+from leapdash.paging import capped_page
 
 from ..models import (
     PartnerImport,
@@ -42,9 +42,10 @@ def partner_list(request: HtmxHttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     if search:
         rows = rows.filter(reference__startswith=search)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, total = capped_page(rows, PAGE_SIZE, request.GET.get("page"))
     template = "meters/_partners_table.html" if is_partial(request) else "meters/partners.html"
-    return render(request, template, {"page": page, "q": search, "tab": "partners"})
+    context = {"page": page, "total": total, "q": search, "tab": "partners"}
+    return render(request, template, context)
 
 
 @dashboard_view

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F, QuerySet, Value
 from django.db.models.functions import Cast, Coalesce, Concat
@@ -23,7 +22,7 @@ from leapdash.accounts.roles import (
 )
 from leapdash.exports import TEXT, Cell, Lookup, export_response
 from leapdash.htmx import HtmxHttpRequest, is_partial
-from leapdash.paging import CappedPaginator, RowCount
+from leapdash.paging import CappedPaginator, RowCount, capped_page
 
 from ..findings import wording
 from ..models import (
@@ -83,16 +82,19 @@ def reconciliation(request: HtmxHttpRequest) -> HttpResponse:
         # over 10^6 meters)
         meters = matched_meters().defer("raw").order_by("partner_reference", "pk")
         total = RowCount(counts.get(category, 0))
-        page = CappedPaginator(meters, PAGE_SIZE, total).get_page(number)
+        paginator = CappedPaginator(meters, PAGE_SIZE, total)
+        page = paginator.get_page(number)
         page.object_list = as_matched(page.object_list)
+        total = paginator.total
     else:
-        page = Paginator(_results(category, run), PAGE_SIZE).get_page(number)
+        page, total = capped_page(_results(category, run), PAGE_SIZE, number)
     context = {
         "run": run,
         "tabs": tabs,
         "category": category,
         "category_label": Category(category).label,
         "page": page,
+        "total": total,
         "fixable": category in METER_CATEGORIES,
         "tab": "reconciliation",
     }

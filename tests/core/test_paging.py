@@ -2,7 +2,14 @@
 
 import pytest
 
-from leapdash.paging import CappedPaginator, RowCount, capped, counts_by_value
+from leapdash.paging import (
+    CappedPaginator,
+    RowCount,
+    capped,
+    capped_count,
+    capped_page,
+    counts_by_value,
+)
 from links.models import Link
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +73,29 @@ def test_a_page_past_the_end_counts_once_and_shows_the_last_page():
     pager = CappedPaginator(Link.objects.order_by("ref_id"), 5, RowCount(5, True))
     assert pager.get_page(9).number == 3
     assert pager.total == RowCount(12)
+
+
+@pytest.mark.parametrize(
+    ("n", "cap", "total"), [(0, 3, RowCount(0)), (3, 3, RowCount(3)), (4, 3, RowCount(3, True))]
+)
+def test_capped_count_reads_at_most_one_row_past_the_cap(n, cap, total):
+    _links(n)
+    assert capped_count(Link.objects.all(), cap) == total
+
+
+def test_capped_page_of_a_long_list_knows_its_total_only_as_far_as_the_page(monkeypatch):
+    monkeypatch.setattr("leapdash.paging.CAP", 4)
+    _links(12)
+    rows = Link.objects.order_by("ref_id", "pk")
+    page, total = capped_page(rows, 5, 1)
+    assert [link.ref_id for link in page] == [f"pg-{i:03}" for i in range(5)]
+    assert total == RowCount(5, True) and page.has_next()
+    page, total = capped_page(rows, 5, 3)
+    assert [link.ref_id for link in page] == ["pg-010", "pg-011"]
+    assert total == RowCount(12) and not page.has_next()
+
+
+def test_capped_page_of_a_short_list_is_exact():
+    _links(3)
+    page, total = capped_page(Link.objects.order_by("pk"), 5, "x")
+    assert total == RowCount(3) and page.number == 1 and len(page) == 3
