@@ -1,14 +1,16 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
 
 class ConnectionsConfig(AppConfig):
     name = "connections"
 
     def ready(self) -> None:
-        from links.models import Flow, Link
+        from links.models import Flow, Link, RefIdAlias
         from links.signals import aliases_deleted, links_created
 
+        from .models import Touchpoint
+        from .overview import forget
         from .reclassify import on_aliases_deleted, on_flow_saved, on_link_saved, on_links_created
 
         # a connection's verdict depends on its link and flow: classify it again when they change
@@ -16,3 +18,9 @@ class ConnectionsConfig(AppConfig):
         post_save.connect(on_flow_saved, sender=Flow, dispatch_uid="connections-flow-saved")
         links_created.connect(on_links_created, dispatch_uid="connections-links-created")
         aliases_deleted.connect(on_aliases_deleted, dispatch_uid="connections-aliases-deleted")
+        # the home page's kept counts: a touch, a link or an alias changes what they count
+        for model in (Touchpoint, Link, RefIdAlias):
+            for signal in (post_save, post_delete):
+                signal.connect(forget, sender=model, dispatch_uid=f"overview-{model.__name__}")
+        links_created.connect(forget, dispatch_uid="overview-links-created")
+        aliases_deleted.connect(forget, dispatch_uid="overview-aliases-deleted")

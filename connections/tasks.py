@@ -10,6 +10,7 @@ from leapdash.leap.client import LeapClient
 from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import tracked_run
 
+from . import overview
 from .hooks import LOCK_SECONDS, HookUnavailable, post_due_touches
 from .reclassify import reclassify, reclassify_due
 from .sync import sync_connections
@@ -36,6 +37,7 @@ def sync_connections_task(full: bool = False, trigger: str = "beat") -> None:
             )
         # verdicts that changed with the clock, a new link or flow setting, or the rules
         reclassify_due(run.started_at)
+    overview.refresh()
 
 
 @shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True, time_limit=10 * 60)
@@ -48,12 +50,14 @@ def refresh_connections_task(ref_ids: list[str]) -> None:
     """
     with LeapClient.from_settings() as client:
         sync_connections(client=client, since=None, now=timezone.now(), ref_ids=ref_ids)
+    overview.refresh()
 
 
 @shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True, time_limit=10 * 60)
 def reclassify_connections_task(ref_ids: list[str]) -> None:
     """Classify these refIds again from their stored records (a link or a flow changed)."""
     reclassify(ref_ids, now=timezone.now())
+    overview.refresh()
 
 
 @shared_task(
@@ -70,3 +74,4 @@ def post_due_touches_task() -> None:
     """Every 15 minutes (beat): post the due touches. A receiver that is unavailable is retried
     with backoff, at most five times; the same keys go again, so nothing is sent twice."""
     post_due_touches(timezone.now())
+    overview.refresh()

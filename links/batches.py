@@ -8,6 +8,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from connections.overview import forget as forget_overview
+
 from .bulk import LOOKUP_CHUNK
 from .models import Link, LinkBatch
 from .signals import links_created
@@ -89,3 +91,4 @@ def _carry_opt_outs(batch: LinkBatch) -> None:
         Link.objects.filter(
             org_name=batch.org_name, ref_id__in=opted_out[start : start + LOOKUP_CHUNK]
         ).update(do_not_contact=True)
+    forget_overview()

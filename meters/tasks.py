@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from connections import overview
 from leapdash.leap.client import LeapClient
 from leapdash.runs.models import SyncRun
 from leapdash.runs.tracking import tracked_run
@@ -37,6 +38,7 @@ def sync_meters_task(full: bool = False, trigger: str = "beat") -> None:
                 resume_token=run.resume_token or None,
                 on_page=run.page_done,
             )
+    overview.refresh()  # the sync moves completed connections to and from "meters overdue"
     # hourly, what the sync (and everything since the last pass) touched; daily, everything
     if full:
         reconcile(now=timezone.now(), overdue_after=overdue_after())

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from connections.models import Connection
+from connections.overview import forget as forget_overview
 from connections.timeline import connection_context, with_details
 from leapdash.accounts.roles import dashboard_view
 from leapdash.exports import Cell, IsoTime, JsonJoined, YesNo, export_response
@@ -56,6 +57,7 @@ def link_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def link_mark_sent(request: HttpRequest, pk: int) -> HttpResponse:
     link = get_object_or_404(Link, pk=pk)
     Link.objects.filter(pk=link.pk).update(sent_at=timezone.now())
+    forget_overview()
     messages.success(request, f"Link for {link.ref_id} marked as sent.")
     return redirect("links:detail", pk=link.pk)
 
@@ -69,6 +71,7 @@ def link_do_not_contact(request: HttpRequest, pk: int) -> HttpResponse:
     if choice not in ("on", "off"):
         return HttpResponseBadRequest("do_not_contact must be on or off.")
     Link.objects.filter(pk=link.pk).update(do_not_contact=choice == "on")
+    forget_overview()
     if choice == "on":
         messages.success(request, f"{link.ref_id} is marked do not contact: no more touches.")
     else:

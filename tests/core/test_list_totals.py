@@ -38,9 +38,12 @@ def test_a_list_past_the_cap_shows_a_lower_bound_and_no_last_page(
     assert response.status_code == 200
     html = response.content.decode()
     assert shown.format("50+") in html
-    assert "Next ›" in html and "Last »" not in html
+    assert "Next ›" in html
+    assert "Last »" not in html
     last = pm_client.get(f"{url}{'&' if '?' in url else '?'}page=2").content.decode()
-    assert "50+" not in last and "60" in last and "Next ›" not in last
+    assert "50+" not in last
+    assert "60" in last
+    assert "Next ›" not in last
 
 
 @pytest.mark.parametrize(("url", "kind", "shown"), LISTS[:2])  # a single page has no pager

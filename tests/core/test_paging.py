@@ -89,13 +89,17 @@ def test_capped_page_of_a_long_list_knows_its_total_only_as_far_as_the_page(monk
     rows = Link.objects.order_by("ref_id", "pk")
     page, total = capped_page(rows, 5, 1)
     assert [link.ref_id for link in page] == [f"pg-{i:03}" for i in range(5)]
-    assert total == RowCount(5, True) and page.has_next()
+    assert total == RowCount(5, True)
+    assert page.has_next()
     page, total = capped_page(rows, 5, 3)
     assert [link.ref_id for link in page] == ["pg-010", "pg-011"]
-    assert total == RowCount(12) and not page.has_next()
+    assert total == RowCount(12)
+    assert not page.has_next()
 
 
 def test_capped_page_of_a_short_list_is_exact():
     _links(3)
     page, total = capped_page(Link.objects.order_by("pk"), 5, "x")
-    assert total == RowCount(3) and page.number == 1 and len(page) == 3
+    assert total == RowCount(3)
+    assert page.number == 1
+    assert len(page) == 3
