@@ -10,7 +10,7 @@ class ConnectionsConfig(AppConfig):
         from links.signals import aliases_deleted, links_created
 
         from .models import Touchpoint
-        from .overview import forget
+        from .overview import forget, forget_all
         from .reclassify import on_aliases_deleted, on_flow_saved, on_link_saved, on_links_created
 
         # a connection's verdict depends on its link and flow: classify it again when they change
@@ -19,8 +19,9 @@ class ConnectionsConfig(AppConfig):
         links_created.connect(on_links_created, dispatch_uid="connections-links-created")
         aliases_deleted.connect(on_aliases_deleted, dispatch_uid="connections-aliases-deleted")
         # the home page's kept counts: a touch, a link or an alias changes what they count
-        for model in (Touchpoint, Link, RefIdAlias):
+        # (and a link's, the funnel's)
+        for model, receiver in ((Touchpoint, forget), (RefIdAlias, forget), (Link, forget_all)):
             for signal in (post_save, post_delete):
-                signal.connect(forget, sender=model, dispatch_uid=f"overview-{model.__name__}")
-        links_created.connect(forget, dispatch_uid="overview-links-created")
+                signal.connect(receiver, sender=model, dispatch_uid=f"overview-{model.__name__}")
+        links_created.connect(forget_all, dispatch_uid="overview-links-created")
         aliases_deleted.connect(forget, dispatch_uid="overview-aliases-deleted")

@@ -1,11 +1,13 @@
-"""The home page's counts of connections, kept between the writes that change them.
+"""The home page's counts of connections, kept between the writes that change them
+(leapdash.kept), and when the funnel's are worked out again.
 
 By status, by next action (with how many are due), where each customer to re-engage stands, and
 how many need attention: at 10^6 connections working them out scans the table for about a
-second, so they are kept in the cache. They are worked out again after each connections sync,
-refresh and reclassification and each posting of due touches; a touch, a link's change and an
-alias drop them, and the next page works them out. Time alone moves customers from waiting to
-due, so kept counts serve for at most MAX_AGE; the page says how old they are.
+second, so they are kept. They are worked out again after each connections sync, refresh and
+reclassification, meters sync and posting of due touches; a touch, a link's change and an alias
+drop them, and the next page works them out. Time alone moves customers from waiting to due,
+so kept counts serve for at most MAX_AGE; the page says how old they are. The hourly syncs also
+work out the unfiltered funnel again (connections.funnel keeps it); a link's change drops it.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
+from leapdash import kept as kept_counts
+from leapdash.kept import Kept
 from leapdash.paging import RowCount
 
 from .actors import CUSTOMER_ACTIONS
@@ -27,15 +30,15 @@ from .attention import unmatched_count
 from .badges import badge_class
 from .choices import Action, ConnectionStatus, label_of
 from .due import Standing, standing_counts
+from .funnel import forget_funnel, keep_unfiltered_funnel
 from .models import Connection
 
-KEY = "connections:overview"
+FAMILY = "connections:home"
 MAX_AGE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
 class Overview:
-    as_of: datetime
     statuses: list[dict[str, Any]]
     actions: list[dict[str, Any]]
     standings: list[dict[str, Any]]
@@ -51,32 +54,40 @@ def connections_url(**filters: str) -> str:
     return f"{reverse('connections:list')}?{urlencode(filters)}"
 
 
-def overview(now: datetime) -> Overview:
+def overview(now: datetime) -> Kept[Overview]:
     """The kept counts if they are at most MAX_AGE old at `now`; otherwise fresh ones, kept."""
-    kept = cache.get(KEY)
-    if isinstance(kept, Overview) and kept.as_of <= now <= kept.as_of + MAX_AGE:
-        return kept
-    return refresh(now)
+    return kept_counts.kept(FAMILY, "counts", now, MAX_AGE, lambda: _work(now))
 
 
-def refresh(now: datetime | None = None) -> Overview:
-    """Work the counts out at `now` (default: the clock's time) and keep them."""
+def refresh(now: datetime | None = None, *, funnel: bool = False) -> Kept[Overview]:
+    """Work the counts out at `now` (default: the clock's time) and keep them; with `funnel`,
+    the unfiltered funnel's too (the filtered ones are dropped)."""
     now = now or timezone.now()
+    if funnel:
+        forget_funnel()
+        keep_unfiltered_funnel(now)
+    return kept_counts.keep(FAMILY, "counts", now, MAX_AGE, lambda: _work(now))
+
+
+def forget(**_: Any) -> None:
+    """Drop the kept counts (a signal receiver too): the next page works them out."""
+    kept_counts.forget(FAMILY)
+
+
+def forget_all(**_: Any) -> None:
+    """A link's change: the home page's counts and every funnel's."""
+    forget()
+    forget_funnel()
+
+
+def _work(now: datetime) -> Overview:
     standings = standing_counts(now)
-    counts = Overview(
-        as_of=now,
+    return Overview(
         statuses=_grouped("status", ConnectionStatus),
         actions=_actions(standings),
         standings=_standings(standings),
         attention=unmatched_count(),
     )
-    cache.set(KEY, counts, timeout=int(MAX_AGE.total_seconds()))
-    return counts
-
-
-def forget(**_: Any) -> None:
-    """Drop the kept counts (a signal receiver too): the next page works them out."""
-    cache.delete(KEY)
 
 
 def _grouped(column: str, choices: type[ConnectionStatus] | type[Action]) -> list[dict[str, Any]]:

@@ -37,7 +37,7 @@ def sync_connections_task(full: bool = False, trigger: str = "beat") -> None:
             )
         # verdicts that changed with the clock, a new link or flow setting, or the rules
         reclassify_due(run.started_at)
-    overview.refresh()
+    overview.refresh(funnel=True)
 
 
 @shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True, time_limit=10 * 60)
@@ -50,14 +50,14 @@ def refresh_connections_task(ref_ids: list[str]) -> None:
     """
     with LeapClient.from_settings() as client:
         sync_connections(client=client, since=None, now=timezone.now(), ref_ids=ref_ids)
-    overview.refresh()
+    overview.forget_all()  # a webhook's refresh: the next page works the counts out
 
 
 @shared_task(ignore_result=True, acks_late=True, reject_on_worker_lost=True, time_limit=10 * 60)
 def reclassify_connections_task(ref_ids: list[str]) -> None:
     """Classify these refIds again from their stored records (a link or a flow changed)."""
     reclassify(ref_ids, now=timezone.now())
-    overview.refresh()
+    overview.forget_all()
 
 
 @shared_task(

@@ -22,7 +22,8 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     now = timezone.now()
     runs = last_runs()
     connections = next(f for f in freshness(now) if f.kind == SyncRun.Kind.CONNECTIONS)
-    counts = overview(now)
+    kept = overview(now)
+    counts = kept.value
     context = {
         "runs": runs,
         "statuses": counts.statuses,
@@ -30,7 +31,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
         "actions": counts.actions,
         "standings": counts.standings,
         "attention": counts.attention,
-        "counted_at": counts.as_of,
+        "counted_at": kept.as_of,
         "counted_minutes": int(MAX_AGE.total_seconds() // 60),
         # the same rule as Sync health: the last *good* connections sync is too old
         "stale": connections.stale,

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from connections.overview import forget as forget_overview
+from connections.overview import forget_all as forget_overview
 
 from .bulk import LOOKUP_CHUNK
 from .models import Link, LinkBatch

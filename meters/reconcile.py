@@ -143,6 +143,8 @@ def reconcile(
         # Older results go only now: readers see the previous set until this one commits.
         with connection.cursor() as cursor:
             cursor.execute(*sql.delete_results_before(run.pk))
+            if is_postgresql():
+                cursor.execute(*sql.analyze_results())
         _consume_log(upto)
         _store_counts(run)
         run.finished_at = timezone.now()

@@ -65,6 +65,12 @@ def _tables() -> dict[str, str]:
     }
 
 
+def analyze_results() -> Statement:
+    """Fresh statistics for the results once a full pass wrote them: without them the planner
+    takes a new run id for one row, and a tab's far page nests a loop over every finding."""
+    return (f"ANALYZE {_tables()['res']}", [])
+
+
 def _in(column: str, values: Sequence[Any] | None) -> Statement:
     """ " AND column IN (…)" for a targeted pass (one array parameter on PostgreSQL, however
     many references an hour touched); nothing for a full one."""

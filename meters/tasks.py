@@ -38,7 +38,8 @@ def sync_meters_task(full: bool = False, trigger: str = "beat") -> None:
                 resume_token=run.resume_token or None,
                 on_page=run.page_done,
             )
-    overview.refresh()  # the sync moves completed connections to and from "meters overdue"
+    # meters arrived, and completed connections moved to or from "meters overdue"
+    overview.refresh(funnel=True)
     # hourly, what the sync (and everything since the last pass) touched; daily, everything
     if full:
         reconcile(now=timezone.now(), overdue_after=overdue_after())

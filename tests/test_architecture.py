@@ -38,7 +38,7 @@ APP_PRIVATE = frozenset(
 CORE = (
     *("leapdash.leap", "leapdash.csvs", "leapdash.paging", "leapdash.pgcopy", "leapdash.htmx"),
     *("leapdash.runs", "leapdash.uploads", "leapdash.badinput", "leapdash.nostore"),
-    *("leapdash.db", "leapdash.clock", "leapdash.exports"),
+    *("leapdash.db", "leapdash.clock", "leapdash.exports", "leapdash.kept"),
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -15,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from leapdash.accounts.roles import dashboard_view
 from leapdash.csvs import csv_response
 from leapdash.htmx import HtmxHttpRequest, is_partial, push_clean_url
+from leapdash.kept import Kept
 from links.models import Link
 
 from ..experiments import CHART_DAYS
@@ -23,16 +25,19 @@ from ..funnel import (
     BAR_HEIGHT,
     STAGES,
     STEP_HEIGHT,
-    error_dropoffs,
-    per_flow,
+    FunnelCounts,
+    kept_funnel,
     stages_of,
     variant_sections,
 )
 
 
-def _funnel_data(request: HtmxHttpRequest) -> tuple[FunnelFilter, list[dict[str, Any]]]:
+def _funnel_data(request: HtmxHttpRequest) -> tuple[FunnelFilter, Kept[FunnelCounts]]:
+    """The filter and its kept counts, named by the filter's valid values alone."""
     filterset = FunnelFilter(request.GET, queryset=Link.objects.all())
-    return filterset, per_flow(filterset.qs)
+    chosen = filterset.form.cleaned_data if filterset.is_valid() else {}
+    name = urlencode(sorted((k, str(getattr(v, "pk", v))) for k, v in chosen.items() if v))
+    return filterset, kept_funnel(name, filterset.qs, timezone.now())
 
 
 def _totals(flows: list[dict[str, Any]]) -> dict[str, int]:
@@ -43,14 +48,16 @@ def _totals(flows: list[dict[str, Any]]) -> dict[str, int]:
 @require_GET
 @vary_on_headers("HX-Request")
 def funnel(request: HtmxHttpRequest) -> HttpResponse:
-    filterset, flows = _funnel_data(request)
+    filterset, counts = _funnel_data(request)
+    flows = counts.value.flows
     stages = stages_of(_totals(flows))
     chart_height = len(STAGES) * STEP_HEIGHT
     context = {
         "filter": filterset,
         "flows": flows,
         "stages": stages,
-        "errors": error_dropoffs(filterset.qs),
+        "errors": counts.value.errors,
+        "counted_at": counts.as_of,
         "chart": {"height": chart_height, "bar_height": BAR_HEIGHT},
         "experiments": variant_sections(filterset.qs),
         "chart_days": CHART_DAYS,
@@ -74,12 +81,11 @@ def _csv_rows(flows: list[dict[str, Any]], errors: list[dict[str, Any]]) -> Iter
 @dashboard_view
 @require_GET
 def funnel_csv(request: HtmxHttpRequest) -> HttpResponse:
-    filterset, flows = _funnel_data(request)
+    _, counts = _funnel_data(request)
     header = ["flow", "campaign", *(key for key, _ in STAGES)]
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    return csv_response(
-        f"funnel-{stamp}.csv", header, _csv_rows(flows, error_dropoffs(filterset.qs))
-    )
+    rows = _csv_rows(counts.value.flows, counts.value.errors)
+    return csv_response(f"funnel-{stamp}.csv", header, rows)
 
 
 VARIANT_HEADER = [

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from connections.models import Connection
-from connections.overview import forget as forget_overview
+from connections.overview import forget_all as forget_overview
 from connections.timeline import connection_context, with_details
 from leapdash.accounts.roles import dashboard_view
 from leapdash.exports import Cell, IsoTime, JsonJoined, YesNo, export_response

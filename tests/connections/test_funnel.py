@@ -109,3 +109,38 @@ def test_the_funnel_serves_its_partial_to_htmx_and_a_csv(pm_client, flows):
 
 def test_the_funnel_has_an_empty_state(pm_client):
     assert "No links match these filters." in pm_client.get("/connections/funnel/").content.decode()
+
+
+# --- kept counts (connections.funnel.kept_funnel) ---------------------------------------------
+
+
+def _created(client, query: str = "") -> int:
+    return client.get(f"/connections/funnel/{query}").context["stages"][0].count
+
+
+def test_kept_funnel_counts_are_the_counts_worked_out_for_each_filter(pm_client, flows):
+    spring = flows["spring"].pk
+    assert _created(pm_client) == 7
+    assert _created(pm_client, f"?flow={spring}") == 6
+    assert _created(pm_client, "?campaign=Fall") == 1
+    # a write no signal sees (as the sync's COPY is): the kept counts stand until a sync
+    Link.objects.filter(ref_id="f0").update(flow=flows["spring"])
+    assert _created(pm_client, "?campaign=Fall") == 1
+    assert _created(pm_client, "?campaign=Fall&flow=") == 1  # an empty filter is no filter
+
+
+def test_a_link_saved_drops_every_kept_funnel(pm_client, flows):
+    assert _created(pm_client, "?campaign=Spring") == 6
+    Link.objects.create(flow=flows["spring"], org_name="acme", ref_id="s-new")
+    assert _created(pm_client, "?campaign=Spring") == 7
+    assert _created(pm_client) == 8
+
+
+def test_the_meters_sync_works_the_unfiltered_funnel_out_again(pm_client, flows):
+    from connections import overview
+
+    assert _created(pm_client) == 7
+    Link.objects.filter(ref_id="f0").update(flow=None)  # no signal
+    assert "Direct to utility" not in pm_client.get("/connections/funnel/").content.decode()
+    overview.refresh(funnel=True)  # what the hourly syncs call as they finish
+    assert "Direct to utility" in pm_client.get("/connections/funnel/").content.decode()

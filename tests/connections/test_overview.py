@@ -4,6 +4,8 @@ than MAX_AGE (time alone moves customers from waiting to due)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 
@@ -11,6 +13,7 @@ from connections import overview
 from connections.models import Connection, Touchpoint
 from connections.sync import write_page
 from connections.tasks import reclassify_connections_task
+from leapdash.kept import Kept
 from leapdash.runs.tracking import SyncCounts
 from links.models import Link
 
@@ -19,8 +22,8 @@ from .builders import PGE, conn, page_of, util
 pytestmark = pytest.mark.django_db
 
 
-def _statuses(counts: overview.Overview) -> dict[str, int]:
-    return {s["value"]: s["count"] for s in counts.statuses}
+def _statuses(counts: Kept[overview.Overview]) -> dict[str, int]:
+    return {s["value"]: s["count"] for s in counts.value.statuses}
 
 
 @pytest.fixture
@@ -47,7 +50,7 @@ def test_kept_counts_are_the_counts_worked_out_and_cost_no_query(
 ):
     fresh = overview.refresh(connections)
     assert _statuses(fresh) == {"ERROR": 2, "COMPLETED": 1}
-    assert fresh.total == 3
+    assert fresh.value.total == 3
     with django_assert_num_queries(0):
         kept = overview.overview(connections)
     assert kept == fresh
@@ -55,7 +58,7 @@ def test_kept_counts_are_the_counts_worked_out_and_cost_no_query(
 
 @pytest.mark.parametrize(
     "later",
-    [overview.MAX_AGE + timezone.timedelta(seconds=1), -timezone.timedelta(seconds=1)],
+    [overview.MAX_AGE + timedelta(seconds=1), -timedelta(seconds=1)],
     ids=["older than MAX_AGE", "a clock before them"],
 )
 def test_counts_too_old_for_the_clock_are_worked_out_again(connections, later):
@@ -78,7 +81,7 @@ def test_an_opt_out_from_the_link_page_drops_the_kept_counts(connections, pm_cli
     overview.refresh(connections)
     link = Link.objects.get(ref_id="ov-a")
     pm_client.post(f"/links/{link.pk}/do-not-contact/", {"do_not_contact": "on"})
-    standings = {s["value"]: s["count"] for s in overview.overview(timezone.now()).standings}
+    standings = {s["value"]: s["count"] for s in overview.overview(timezone.now()).value.standings}
     assert standings.get("opted_out") == 1
 
 
