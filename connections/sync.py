@@ -32,7 +32,7 @@ from leapdash.pgcopy import JsonText, Row
 from leapdash.runs.tracking import SyncCounts, commit_without_waiting_for_disk
 from links.models import Link, RefIdAlias
 
-from . import sql
+from . import overview, sql
 from .choices import UtilityStatus
 from .experiments import assign
 from .models import SYNCED_FIELDS, Connection, UtilityConnection, Variant, utility_ids_text
@@ -107,6 +107,8 @@ def write_page(page: Page[ConnectionRecord], *, now: datetime, counts: SyncCount
     counts.created += tally.created
     counts.updated += tally.updated
     counts.unchanged += tally.unchanged
+    if tally.created or tally.updated:
+        overview.forget_all()  # the home page's and the funnel's kept counts (connections.overview)
 
 
 @dataclass

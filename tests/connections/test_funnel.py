@@ -123,7 +123,7 @@ def test_kept_funnel_counts_are_the_counts_worked_out_for_each_filter(pm_client,
     assert _created(pm_client) == 7
     assert _created(pm_client, f"?flow={spring}") == 6
     assert _created(pm_client, "?campaign=Fall") == 1
-    # a write no signal sees (as the sync's COPY is): the kept counts stand until a sync
+    # a write no signal sees (a bulk UPDATE by hand): the kept counts stand until a sync
     Link.objects.filter(ref_id="f0").update(flow=flows["spring"])
     assert _created(pm_client, "?campaign=Fall") == 1
     assert _created(pm_client, "?campaign=Fall&flow=") == 1  # an empty filter is no filter

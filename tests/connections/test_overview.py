@@ -99,3 +99,11 @@ def test_the_home_page_shows_the_kept_counts_and_their_age(connections, pm_clien
     assert "3 customers in all" in page
     assert 'data-home-count="status-COMPLETED"' in page  # kept: the update is not seen yet
     assert f"{connections:%H:%M} UTC</time>: kept between syncs and touches" in page
+
+
+def test_a_synced_page_that_changes_connections_drops_the_kept_counts(connections):
+    overview.refresh(connections)
+    write_page(
+        page_of([conn("COMPLETED", util(PGE), ref_id="ov-d")]), now=connections, counts=SyncCounts()
+    )
+    assert _statuses(overview.overview(connections)) == {"ERROR": 2, "COMPLETED": 2}
