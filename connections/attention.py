@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from leapdash.paging import CAP, RowCount, capped
+from leapdash.paging import CAP, RowCount, capped_count
 from links.models import Link
 from links.refids import Suggestion, lookalike_key, nearest
 
@@ -33,7 +33,7 @@ def unmatched_connections() -> QuerySet[Connection]:
 
 def unmatched_count(cap: int = CAP) -> RowCount:
     """How many need attention, counted up to `cap` (a partial index holds only them)."""
-    return capped(unmatched_connections().order_by().values("pk")[: cap + 1].count(), cap)
+    return capped_count(unmatched_connections(), cap)
 
 
 def suggestions_for(typed: list[str]) -> dict[str, list[Suggestion]]:
