@@ -177,6 +177,14 @@ class Link(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["org_name", "ref_id"], name="links_link_org_ref_id")
         ]
+        indexes = [
+            # the never-opened list, newest first: a far page walks only never-opened links
+            models.Index(
+                fields=["-created_at", "id"],
+                condition=models.Q(first_opened_at__isnull=True),
+                name="link_never_opened",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.ref_id
