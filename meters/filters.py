@@ -7,6 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from leapdash.db import distinct_values
 from leapdash.leap.records import (
     CUSTOMER_CLASSIFICATIONS,
     ENROLLMENT_STATUSES,
@@ -19,10 +20,7 @@ from .reconcile import matched_meters
 
 
 def _utilities() -> list[tuple[str, str]]:
-    # order_by() drops the model's ordering, which would otherwise widen the DISTINCT to
-    # every row
-    names = Meter.objects.exclude(utility_name="").order_by("utility_name")
-    return [(n, utility_label(n)) for n in names.values_list("utility_name", flat=True).distinct()]
+    return [(n, utility_label(n)) for n in distinct_values(Meter, "utility_name")]
 
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
