@@ -38,6 +38,8 @@ MAX_AGE = timedelta(minutes=5)
 
 @dataclass(frozen=True)
 class Overview:
+    # each count's "query" is the connections list's query string for the rows it counts;
+    # the page adds the list's address, so working the counts out resolves no URLs
     statuses: list[dict[str, Any]]
     actions: list[dict[str, Any]]
     standings: list[dict[str, Any]]
@@ -46,12 +48,6 @@ class Overview:
     @property
     def total(self) -> int:
         return sum(int(s["count"]) for s in self.statuses)
-
-
-def list_query(**filters: str) -> str:
-    """The connections list's query string for the rows a count counts (the page adds the
-    list's address, so working the counts out needs no URL resolving)."""
-    return urlencode(filters)
 
 
 def overview(now: datetime) -> Kept[Overview]:
@@ -101,7 +97,7 @@ def _grouped(column: str, choices: type[ConnectionStatus] | type[Action]) -> lis
             "label": label_of(choices, v),
             "badge": badge_class(v),
             "count": counts[v],
-            "query": list_query(**{column: v}),
+            "query": urlencode({column: v}),
         }
         for v in values
     ]
@@ -113,7 +109,7 @@ def _actions(standings: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
     for a in actions:
         a["reengage"] = a["value"] in CUSTOMER_ACTIONS
         a["due"] = standings.get(a["value"], {}).get(Standing.DUE, 0)
-        a["due_query"] = list_query(next_action=a["value"], standing=Standing.DUE)
+        a["due_query"] = urlencode({"next_action": a["value"], "standing": Standing.DUE})
     return actions
 
 
@@ -124,7 +120,7 @@ def _standings(standings: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
             "value": s,
             "label": Standing(s).label,
             "count": totals[s],
-            "query": list_query(standing=s),
+            "query": urlencode({"standing": s}),
         }
         for s in Standing.values
         if totals[s] or s != Standing.OPTED_OUT
